@@ -1,0 +1,54 @@
+"""Gare centrale: a small, fast, safe collaborative wiki."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from app import config as wiki_config
+from app.extensions import babel, csrf, db, htmx, login, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI, error handlers."""
+    instance_path = (config or {}).get("WIKI_INSTANCE_PATH") or wiki_config.instance_path_from_env()
+    app = Flask(__name__, instance_path=str(Path(instance_path).resolve()), instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(wiki_config.DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'wiki.db'}"
+    app.config.from_pyfile("config.py", silent=True)
+    wiki_config.load_env(app.config)
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = wiki_config.secret_key(app.instance_path)
+    wiki_config.check(app.config)
+
+    init_extensions(app)
+    register_blueprints(app)
+
+    from app import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from app import database
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True)
+    database.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    login.init_app(app)
+    from app.web import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.pages import bp as pages_bp
+    from app.pages import views as _pages_views  # noqa: F401  (attaches the views)
+
+    app.register_blueprint(pages_bp)

@@ -1,0 +1,86 @@
+"""Configuration: defaults, then instance/config.py, then the environment, then the caller's dict."""
+
+import os
+import secrets
+from pathlib import Path
+
+MODERATION_POLICIES = ("open", "new_contributors", "all")
+LANGUAGES = ("fr", "en")
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WIKI_MODERATION": "new_contributors",
+    "WIKI_ANONYMOUS_EDITS": True,
+    "WIKI_DEFAULT_LICENCE": "CC-BY-SA-4.0",
+    "WIKI_LANGUAGE": "fr",
+    "WIKI_MAX_BODY_BYTES": 1_000_000,
+    "WIKI_SITE_NAME": "Gare centrale",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no lost edits after lunch
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_TRANSLATION_DIRECTORIES": "translations",
+}
+
+TRUE_WORDS = {"1", "true", "yes", "on", "oui"}
+FALSE_WORDS = {"0", "false", "no", "off", "non", ""}
+
+
+def parse_bool(name: str, value: str) -> bool:
+    """Parse an environment boolean strictly, so a typo is an error and not a silent 'off'."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"{name} must be a boolean (true/false), got {value!r}")
+
+
+def instance_path_from_env() -> str:
+    """The absolute instance folder: WIKI_INSTANCE_PATH or ./instance."""
+    return str(Path(os.environ.get("WIKI_INSTANCE_PATH", "instance")).resolve())
+
+
+def load_env(config: dict, environ=os.environ) -> None:
+    """Copy the contract's environment variables into the config, parsed and checked."""
+    if "DATABASE_URL" in environ:
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    if "SECRET_KEY" in environ:
+        config["SECRET_KEY"] = environ["SECRET_KEY"]
+    if "WIKI_MODERATION" in environ:
+        config["WIKI_MODERATION"] = environ["WIKI_MODERATION"].strip()
+    if "WIKI_ANONYMOUS_EDITS" in environ:
+        config["WIKI_ANONYMOUS_EDITS"] = parse_bool("WIKI_ANONYMOUS_EDITS", environ["WIKI_ANONYMOUS_EDITS"])
+    if "WIKI_DEFAULT_LICENCE" in environ:
+        config["WIKI_DEFAULT_LICENCE"] = environ["WIKI_DEFAULT_LICENCE"].strip()
+    if "WIKI_LANGUAGE" in environ:
+        config["WIKI_LANGUAGE"] = environ["WIKI_LANGUAGE"].strip().lower()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgres:// URLs and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check(config: dict) -> None:
+    """Refuse to start with a setting that cannot work, with a message that says which."""
+    if config["WIKI_MODERATION"] not in MODERATION_POLICIES:
+        raise ValueError(f"WIKI_MODERATION must be one of {', '.join(MODERATION_POLICIES)}")
+    if config["WIKI_LANGUAGE"] not in LANGUAGES:
+        raise ValueError(f"WIKI_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+    config["BABEL_DEFAULT_LOCALE"] = config["WIKI_LANGUAGE"]
+
+
+def secret_key(instance_path: str) -> str:
+    """Read the secret key kept in the instance folder, creating it on first start."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

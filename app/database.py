@@ -1,0 +1,66 @@
+"""Database engine settings: SQLite pragmas on every connection, and write transactions.
+
+SQLite allows one writer at a time. A transaction that read first and writes later can fail
+at once with 'database is locked' (its snapshot is stale), whatever the busy timeout, so
+domain writes start with write_transaction(), which takes the write lock up front."""
+
+import sqlite3
+from contextlib import suppress
+
+import sqlalchemy as sa
+from flask import Flask
+
+from app.extensions import db
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def init_app(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", BUSY_TIMEOUT_MS / 1000)
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        connect_args["isolation_level"] = None
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    with suppress(sqlite3.OperationalError):  # an in-memory database has no WAL
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name != "sqlite":
+        return
+    mode = "IMMEDIATE" if connection.get_execution_options().get("wiki_write") else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def begin_write(page=None) -> None:
+    """Start the current unit of work as a write transaction.
+
+    On SQLite, end any read snapshot and BEGIN IMMEDIATE (waits up to the busy timeout for the
+    lock instead of failing); objects reload on next access. On PostgreSQL row locks do the job."""
+    session = db.session()
+    if is_sqlite():
+        if session.in_transaction() and not session.new and not session.dirty and not session.deleted:
+            session.rollback()
+        if not session.in_transaction():
+            session.connection(execution_options={"wiki_write": True})
+    elif page is not None and page.id is not None:
+        session.refresh(page, with_for_update=True)

@@ -1,0 +1,7 @@
+"""Tables. Import every model here so Alembic and create_all see them all."""
+
+from app.models.page import Counter, Link, Page, Redirect, Revision, utcnow
+from app.models.taxonomy import Licence
+from app.models.user import User
+
+__all__ = ["Counter", "Licence", "Link", "Page", "Redirect", "Revision", "User", "utcnow"]

@@ -1,0 +1,5 @@
+"""Pages: view, edit, history, diff, restore, rename, delete."""
+
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__)

@@ -1,0 +1,24 @@
+"""Forms shared by the full-page and the htmx editors (field names are the public contract)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class EditForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("The title cannot be empty.")), Length(max=200)])
+    body = TextAreaField(_l("Text"), validators=[Optional()])
+    summary = StringField(_l("Summary of your changes"), validators=[Optional(), Length(max=300)])
+    base_revision = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+
+    def base_number(self) -> int | None:
+        return int(self.base_revision.data) if self.base_revision.data else None
+
+
+class TitleForm(FlaskForm):
+    title = StringField(_l("New title"), validators=[DataRequired(_l("The title cannot be empty.")), Length(max=200)])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: its only job is the CSRF token on action buttons."""

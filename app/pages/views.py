@@ -1,0 +1,261 @@
+"""Thin views over app.wiki.editing."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.pages import bp
+from app.pages.forms import ConfirmForm, EditForm, TitleForm
+from app.web import render_htmx
+from app.wiki import editing
+from app.wiki.diffing import diff_texts
+from app.wiki.errors import EditConflict, InvalidSlug, NothingChanged, WikiError
+from app.wiki.permissions import can, require
+from app.wiki.slugs import is_valid_slug, slugify
+
+
+def actor():
+    """The user acting, or None for an anonymous visitor."""
+    return current_user if current_user.is_authenticated else None
+
+
+def canonical_slug_or_redirect(slug: str):
+    """A valid slug, or a 301 to its canonical form, or a 400 if it has none."""
+    if is_valid_slug(slug):
+        return None
+    canonical = slugify(slug)
+    if not canonical:
+        raise InvalidSlug()
+    return redirect(url_for(request.endpoint, **{**request.view_args, "slug": canonical}, **request.args), 301)
+
+
+def load_page(slug: str, action: str = "view"):
+    """Load-or-abort: the page for a slug (404 if missing or not readable), with `action` checked."""
+    page, redirected = editing.find_page(slug)
+    if page is None or not can(current_user, "view", page):
+        abort(404)
+    if redirected:
+        abort(redirect(url_for(request.endpoint, **{**request.view_args, "slug": page.slug}, **request.args), 301))
+    if action != "view":
+        require(current_user, action, page)
+    return page
+
+
+def visible_revision(page):
+    """Members see the head (pending changes included); readers see the published revision."""
+    if can(current_user, "view_pending", page):
+        return page.head
+    if page.published is None:
+        abort(404)
+    return page.published
+
+
+def load_revision(page, number: int):
+    """A revision of this page that the user may read, or 404 (same answer as a missing one)."""
+    revision = editing.get_revision(page, number)
+    if revision is None or (revision.status != "approved" and not can(current_user, "view_pending", page)):
+        abort(404)
+    return revision
+
+
+@bp.get("/")
+def portal():
+    """The portal: the welcome page and the latest pages."""
+    welcome, _redirected = editing.find_page(slugify(_("Welcome")))
+    if welcome is None:
+        welcome, _redirected = editing.find_page("accueil")
+    pages = editing.all_pages()
+    revision = None
+    if welcome is not None and can(current_user, "view", welcome) and welcome.published:
+        revision = welcome.published
+    recent = sorted(pages, key=lambda p: p.updated_at, reverse=True)[:10]
+    return render_template("pages/portal.html", welcome=welcome, revision=revision, recent=recent,
+                           html=editing.rendered_html(revision) if revision else None)
+
+
+@bp.get("/wiki/")
+def index():
+    """Every page, by title."""
+    pages = [p for p in editing.all_pages() if can(current_user, "view", p)
+             and (p.published_id or can(current_user, "view_pending", p))]
+    return render_template("pages/index.html", pages=pages)
+
+
+@bp.get("/new")
+def new():
+    """Ask for a title, then open the editor on its slug."""
+    title = " ".join(request.args.get("title", "").split())
+    if title and slugify(title):
+        return redirect(url_for("pages.edit", slug=slugify(title), title=title))
+    return render_template("pages/new.html", title=title)
+
+
+@bp.get("/wiki/<slug>")
+def show(slug):
+    """A page as its reader may see it; a missing page offers to create it."""
+    if (response := canonical_slug_or_redirect(slug)) is not None:
+        return response
+    page, redirected = editing.find_page(slug)
+    if page is None or page.deleted and not can(current_user, "view_deleted", page):
+        return render_htmx("pages/missing.html", "pages/_missing.html", status=404, slug=slug,
+                           title=request.args.get("title") or slug.replace("-", " ").capitalize())
+    page = load_page(slug)
+    revision = visible_revision(page)
+    return render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision,
+                       html=editing.rendered_html(revision), form=ConfirmForm())
+
+
+@bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
+def edit(slug):
+    """The editor; a POST saves, merging or returning the text on a conflict."""
+    if (response := canonical_slug_or_redirect(slug)) is not None:
+        return response
+    page, _redirected = editing.find_page(slug)
+    if page is not None and not page.deleted:
+        page = load_page(slug, "edit")
+        return edit_existing(page)
+    require(current_user, "create")
+    if page is not None:  # deleted: facilitators restore it, others get the same 404 as for reading
+        abort(404)
+    return create(slug)
+
+
+def edit_existing(page):
+    form = EditForm()
+    if request.method == "GET":
+        head = page.head
+        form.title.data, form.body.data, form.base_revision.data = head.title, head.body, str(head.number)
+        return render_editor(page, form)
+    if not form.validate_on_submit():
+        return render_editor(page, form, status=422)
+    try:
+        result = editing.save_edit(page, title=form.title.data, body=form.body.data or "",
+                                   summary=form.summary.data, author=actor(), base_revision=form.base_number())
+    except EditConflict as conflict:
+        form.base_revision.data = str(conflict.head.number)  # the next save builds on what is there now
+        return render_editor(page, form, status=409, conflict=conflict,
+                             their_diff=diff_texts(conflict.base_body, conflict.head.body))
+    except NothingChanged:
+        flash(_("Nothing was changed."), "info")
+        return redirect(url_for("pages.show", slug=page.slug), 303)
+    except WikiError as error:
+        return render_editor(page, form, status=error.status_code, error=error.message)
+    announce_save(result.revision, merged=result.merged)
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def create(slug):
+    form = EditForm()
+    if request.method == "GET":
+        form.title.data = request.args.get("title") or slug.replace("-", " ").capitalize()
+        return render_editor(None, form, slug=slug)
+    if not form.validate_on_submit():
+        return render_editor(None, form, slug=slug, status=422)
+    try:
+        page = editing.create_page(title=form.title.data, body=form.body.data or "", summary=form.summary.data,
+                                   author=actor(), slug=slug)
+    except WikiError as error:
+        return render_editor(None, form, slug=slug, status=error.status_code, error=error.message)
+    announce_save(page.head)
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def render_editor(page, form, status=200, **context):
+    return render_htmx("pages/edit.html", "pages/_editor.html", status=status, page=page, form=form,
+                       slug=page.slug if page else context.pop("slug"), **context)
+
+
+def announce_save(revision, merged=False):
+    if merged:
+        flash(_("Someone else changed this page meanwhile; both changes were merged."), "info")
+    if revision.status == "pending":
+        flash(_("Thank you! Your change is saved and will be published once a facilitator has reviewed it."),
+              "success")
+    else:
+        flash(_("Your change is published."), "success")
+
+
+@bp.get("/wiki/<slug>/history")
+def history(slug):
+    """Every revision with author, summary and status; pick two to compare."""
+    page = load_page(slug, "history")
+    show_pending = can(current_user, "view_pending", page)
+    revisions = [r for r in editing.history(page) if show_pending or r.status == "approved"]
+    if not revisions:
+        abort(404)
+    return render_htmx("pages/history.html", "pages/_history.html", page=page, revisions=revisions,
+                       form=ConfirmForm())
+
+
+@bp.get("/wiki/<slug>/revisions/<int:number>")
+def revision(slug, number):
+    """One old revision, read-only, with a restore button."""
+    page = load_page(slug)
+    rev = load_revision(page, number)
+    return render_template("pages/revision.html", page=page, revision=rev, html=editing.rendered_html(rev),
+                           form=ConfirmForm())
+
+
+@bp.get("/wiki/<slug>/diff")
+def diff(slug):
+    """Compare two revisions: `from` and `to` (default: the one before `to`, and the visible one)."""
+    page = load_page(slug)
+    to_number = request.args.get("to", type=int) or visible_revision(page).number
+    from_number = request.args.get("from", type=int) or max(to_number - 1, 1)
+    old, new = load_revision(page, from_number), load_revision(page, to_number)
+    return render_template("pages/diff.html", page=page, old=old, new=new,
+                           diff=diff_texts(old.body, new.body), title_changed=old.title != new.title)
+
+
+@bp.post("/wiki/<slug>/revisions/<int:number>/restore")
+def restore(slug, number):
+    """Restore an old revision as a new one."""
+    page = load_page(slug, "restore")
+    load_revision(page, number)
+    revision = editing.restore_revision(page, number, author=actor())
+    announce_save(revision)
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+@bp.route("/wiki/<slug>/rename", methods=["GET", "POST"])
+def rename(slug):
+    """Rename a page; the old address keeps working."""
+    page = load_page(slug, "rename")
+    form = TitleForm()
+    if request.method == "GET":
+        form.title.data = page.head.title
+        return render_template("pages/rename.html", page=page, form=form)
+    if not form.validate_on_submit():
+        return render_template("pages/rename.html", page=page, form=form), 422
+    try:
+        editing.rename_page(page, title=form.title.data, author=actor())
+    except WikiError as error:
+        return render_template("pages/rename.html", page=page, form=form, error=error.message), error.status_code
+    flash(_("The page is renamed. Its old address leads here."), "success")
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+@bp.post("/wiki/<slug>/delete")
+def delete(slug):
+    """Hide a page; its history is kept."""
+    page = load_page(slug, "delete")
+    editing.delete_page(page, author=actor())
+    flash(_("The page is deleted. It can be restored from its address."), "success")
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+@bp.post("/wiki/<slug>/undelete")
+def undelete(slug):
+    """Bring a deleted page back with its history."""
+    page = load_page(slug, "undelete")
+    editing.undelete_page(page, author=actor())
+    flash(_("The page is back."), "success")
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+@bp.get("/wiki/<slug>/links")
+def links(slug):
+    """What links here."""
+    page = load_page(slug)
+    pages = [p for p in editing.backlinks(page) if can(current_user, "view", p)]
+    return render_template("pages/links.html", page=page, pages=pages)

@@ -1,0 +1,135 @@
+"""Glue between the domain and HTTP: fragment-or-page rendering, errors, locale, security headers."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.config import LANGUAGES
+from app.extensions import db, htmx, login
+from app.wiki import permissions
+from app.wiki.errors import WikiError
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(security_headers)
+    app.register_error_handler(WikiError, wiki_error)
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(sa.exc.OperationalError, database_busy)
+    app.context_processor(template_helpers)
+    login.user_loader(load_user)
+    login.login_view = "pages.portal"
+
+
+def load_user(user_id: str):
+    from app.models import User
+
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def select_locale() -> str:
+    """The visitor's choice (cookie), then the browser's languages, then the site's language."""
+    chosen = request.cookies.get("lang") if request else None
+    if chosen in LANGUAGES:
+        return chosen
+    if request and request.accept_languages:
+        best = request.accept_languages.best_match(LANGUAGES)
+        if best:
+            return best
+    return current_app.config["WIKI_LANGUAGE"]
+
+
+def wants_fragment() -> bool:
+    """Targeted htmx swaps get fragments; normal, boosted and history-restore requests get pages."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_htmx(page: str, fragment: str, status: int = 200, **context) -> Response:
+    """Full page for normal requests, the fragment alone for an htmx swap."""
+    response = make_response(render_template(fragment if wants_fragment() else page, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def render_error(status: int, message: str, **context) -> Response:
+    return render_htmx("errors/error.html", "errors/_error.html", status=status,
+                       status_code=status, message=message, **context)
+
+
+def wiki_error(error: WikiError):
+    return render_error(error.status_code, str(error.message))
+
+
+def csrf_error(error: CSRFError):
+    return render_error(400, _("Your session has expired or the form is stale. Your text is kept: "
+                               "go back, reload the page and submit again."))
+
+
+HTTP_MESSAGES = {
+    400: lambda: _("The request is not valid."),
+    403: lambda: _("You are not allowed to do this."),
+    404: lambda: _("This page does not exist."),
+    405: lambda: _("This action is not allowed here."),
+    413: lambda: _("What you sent is too large."),
+    429: lambda: _("Too many attempts. Please wait a moment and try again."),
+}
+
+
+def http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    message = HTTP_MESSAGES.get(error.code, lambda: _("Something went wrong."))()
+    response = render_error(error.code, message)
+    for name in ("Retry-After", "Allow"):
+        if error.get_headers() and dict(error.get_headers()).get(name):
+            response.headers[name] = dict(error.get_headers())[name]
+    return response
+
+
+def database_busy(error: sa.exc.OperationalError):
+    """A locked database is a temporary condition: say so with a 503, never a 500."""
+    db.session.rollback()
+    if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+        raise error
+    response = render_error(503, _("The wiki is busy. Please try again in a moment; your text is kept."))
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def safe_next_url(target: str | None, default: str = "/") -> str:
+    """Only local paths: one leading slash, no scheme, no host, no backslash tricks."""
+    if not target:
+        return default
+    from urllib.parse import unquote
+
+    decoded = unquote(target).strip()
+    if (not decoded.startswith("/") or decoded.startswith(("//", "/\\")) or "\\" in decoded
+            or any(ord(c) < 32 for c in decoded)):
+        return default
+    parts = urlsplit(decoded)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def template_helpers() -> dict:
+    return {"can": lambda action, page=None: permissions.can(current_user, action, page),
+            "current_locale": select_locale, "languages": LANGUAGES}

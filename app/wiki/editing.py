@@ -1,0 +1,276 @@
+"""Pages and revisions: create, edit (with three-way merge), restore, rename, delete.
+
+Every save writes a new immutable Revision; nothing is overwritten or lost."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from app.database import begin_write
+from app.extensions import db
+from app.models import Licence, Link, Page, Redirect, Revision, utcnow
+from app.wiki import moderation
+from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, PageExists
+from app.wiki.merging import merge_texts
+from app.wiki.rendering import render_markdown, wiki_link_targets
+from app.wiki.slugs import is_valid_slug, slugify
+
+MAX_TITLE_LENGTH = 200
+MAX_SUMMARY_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    revision: Revision
+    merged: bool = False  # saved after a clean three-way merge with someone else's change
+
+
+def normalise_body(body: str) -> str:
+    """One line-ending convention and no trailing blank lines, so equal texts compare equal."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+
+
+def clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput(_("The title cannot be empty."))
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInput(_("The title is too long (at most %(n)d characters).", n=MAX_TITLE_LENGTH))
+    if not slugify(title):
+        raise InvalidInput(_("The title needs at least one letter or digit."))
+    return title
+
+
+def clean_body(body: str) -> str:
+    body = normalise_body(body or "")
+    limit = current_app.config["WIKI_MAX_BODY_BYTES"]
+    if len(body.encode("utf-8")) > limit:
+        raise InvalidInput(_("The text is too long (at most %(n)d kB).", n=limit // 1000))
+    return body
+
+
+def clean_summary(summary: str) -> str:
+    return " ".join((summary or "").split())[:MAX_SUMMARY_LENGTH]
+
+
+def find_page(slug: str) -> tuple[Page | None, bool]:
+    """The page for a slug, following a rename redirect; the flag says a redirect was followed."""
+    page = db.session.scalar(sa.select(Page).where(Page.slug == slug))
+    if page is not None:
+        return page, False
+    redirect = db.session.get(Redirect, slug)
+    return (redirect.page, True) if redirect else (None, False)
+
+
+def get_revision(page: Page, number: int) -> Revision | None:
+    """A revision by its per-page number, only ever through its page."""
+    return db.session.scalar(sa.select(Revision).where(Revision.page_id == page.id, Revision.number == number))
+
+
+def history(page: Page) -> list[Revision]:
+    """All revisions, newest first, with authors and reviewers loaded in the same query."""
+    return list(db.session.scalars(
+        sa.select(Revision).where(Revision.page_id == page.id).order_by(Revision.number.desc())
+        .options(sa.orm.selectinload(Revision.author), sa.orm.selectinload(Revision.reviewer))))
+
+
+def rendered_html(revision: Revision) -> Markup:
+    """The revision's HTML, rendered once and cached on the row."""
+    if revision.html is not None:
+        return Markup(revision.html)
+    html = render_markdown(revision.body)
+    try:
+        revision.html = str(html)
+        db.session.commit()
+    except sa.exc.OperationalError:  # a busy database must not fail a read: serve it uncached
+        db.session.rollback()
+    return html
+
+
+def add_revision(page: Page, *, title: str, body: str, summary: str, author, author_label: str = "") -> Revision:
+    """Append a revision after the head (no commit, no status decision)."""
+    head = page.head
+    revision = Revision(
+        page=page, number=(head.number + 1) if head else 1, parent_id=head.id if head else None,
+        title=title, body=body, summary=summary, author=author if is_user(author) else None,
+        author_label="" if is_user(author) else author_label, created_at=utcnow(),
+    )
+    db.session.add(revision)
+    page.head = revision
+    db.session.flush()
+    revision.html = str(render_markdown(body))  # after the flush, so links to this very page resolve
+    return revision
+
+
+def is_user(author) -> bool:
+    return author is not None and getattr(author, "is_authenticated", False)
+
+
+def create_page(*, title: str, body: str, summary: str = "", author=None, author_label: str = "",
+                slug: str | None = None, licence: str | None = None, visibility: str = "public",
+                publish_now: bool = False) -> Page:
+    """Create a page with its first revision; the slug comes from the title unless given.
+
+    `publish_now` is for the site's own content (demo, import), never for a user's edit."""
+    begin_write()
+    title, body = clean_title(title), clean_body(body)
+    slug = slug or slugify(title)
+    if not is_valid_slug(slug):
+        raise InvalidSlug()
+    existing, _redirected = find_page(slug)
+    if existing is not None and not existing.deleted and existing.slug == slug:
+        raise PageExists()
+    if existing is not None and existing.slug == slug:
+        raise PageExists(_("A deleted page has this name; restore it instead."))
+    if existing is not None:  # an old name of another page: the new page takes it over
+        db.session.delete(db.session.get(Redirect, slug))
+    page = Page(slug=slug, title=title, licence_code=licence_code(licence), visibility=visibility,
+                created_at=utcnow(), updated_at=utcnow())
+    db.session.add(page)
+    db.session.flush()
+    revision = add_revision(page, title=title, body=body, summary=clean_summary(summary) or _("Page created"),
+                            author=author, author_label=author_label)
+    if publish_now:
+        moderation.publish(page, revision)
+    else:
+        moderation.settle_new_revision(page, revision, author)
+    update_links(page, body)
+    invalidate_linking_pages(slug)
+    db.session.commit()
+    return page
+
+
+def licence_code(code: str | None) -> str:
+    code = code or current_app.config["WIKI_DEFAULT_LICENCE"]
+    if db.session.get(Licence, code) is None:
+        raise InvalidInput(_("Unknown licence: %(code)s", code=code))
+    return code
+
+
+def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=None, author_label: str = "",
+              base_revision: int | None) -> SaveResult:
+    """Save an edit as a new revision on top of the head.
+
+    If the head moved since `base_revision`, merge three-way; a real conflict raises EditConflict
+    carrying the submitted text, and nothing is written."""
+    begin_write(page)
+    title, body, summary = clean_title(title), clean_body(body), clean_summary(summary)
+    head = page.head
+    merged = False
+    if base_revision is not None and base_revision != head.number:
+        base = get_revision(page, base_revision)
+        if base is None:
+            raise InvalidInput(_("The revision this edit started from does not exist."))
+        result = merge_texts(base.body, head.body, body)
+        if not result.clean:
+            raise EditConflict(head=head, base_body=base.body, submitted_body=body)
+        body, merged = normalise_body(result.text), True
+        if title == base.title:  # keep their title change unless this edit changed it too
+            title = head.title
+    if body == head.body and title == head.title:
+        raise NothingChanged()
+    revision = add_revision(page, title=title, body=body, summary=summary, author=author, author_label=author_label)
+    moderation.settle_new_revision(page, revision, author)
+    update_links(page, body)
+    db.session.commit()
+    return SaveResult(revision, merged)
+
+
+def restore_revision(page: Page, number: int, *, author=None, author_label: str = "") -> Revision:
+    """Bring back an old revision's title and text as a new revision."""
+    begin_write(page)
+    old = get_revision(page, number)
+    if old is None:
+        raise InvalidInput(_("This revision does not exist."))
+    if old.body == page.head.body and old.title == page.head.title:
+        raise NothingChanged(_("This revision is already the current text."))
+    revision = add_revision(page, title=old.title, body=old.body, author=author, author_label=author_label,
+                            summary=_("Restored revision %(n)d", n=number))
+    moderation.settle_new_revision(page, revision, author)
+    update_links(page, old.body)
+    db.session.commit()
+    return revision
+
+
+def rename_page(page: Page, *, title: str, author=None) -> Page:
+    """Give the page a new title and slug; the old slug keeps answering with a redirect."""
+    begin_write(page)
+    title = clean_title(title)
+    new_slug = slugify(title)
+    old_slug = page.slug
+    if new_slug != old_slug:
+        clash, _redirected = find_page(new_slug)
+        if clash is not None and clash.id != page.id:
+            raise PageExists()
+        stale = db.session.get(Redirect, new_slug)
+        if stale is not None:  # renaming back to an old name of this same page
+            db.session.delete(stale)
+        db.session.add(Redirect(slug=old_slug, page_id=page.id))
+        page.slug = new_slug
+    elif title == page.head.title:
+        raise NothingChanged()
+    # The slug moves at once (links and the redirect are structural); the new title is a
+    # revision like any other and is reviewed like one.
+    revision = add_revision(page, title=title, body=page.head.body, author=author,
+                            summary=_("Renamed from “%(old)s”", old=page.head.title))
+    moderation.settle_new_revision(page, revision, author)
+    moderation.bump_change_seq(page)
+    invalidate_linking_pages(old_slug, new_slug)
+    db.session.commit()
+    return page
+
+
+def delete_page(page: Page, *, author=None) -> None:
+    """Hide the page (soft delete); its history stays and undelete brings it back."""
+    begin_write(page)
+    if page.deleted:
+        raise NothingChanged(_("This page is already deleted."))
+    page.deleted = True
+    moderation.bump_change_seq(page)
+    invalidate_linking_pages(page.slug)
+    db.session.commit()
+
+
+def undelete_page(page: Page, *, author=None) -> None:
+    begin_write(page)
+    if not page.deleted:
+        raise NothingChanged(_("This page is not deleted."))
+    clash = db.session.scalar(sa.select(Redirect).where(Redirect.slug == page.slug))
+    if clash is not None:
+        db.session.delete(clash)
+    page.deleted = False
+    moderation.bump_change_seq(page)
+    invalidate_linking_pages(page.slug)
+    db.session.commit()
+
+
+def update_links(page: Page, body: str) -> None:
+    """Record the page's outgoing wiki links (backlinks, red links, cache invalidation)."""
+    targets = wiki_link_targets(body)
+    db.session.execute(sa.delete(Link).where(Link.from_page_id == page.id))
+    if targets:
+        db.session.execute(sa.insert(Link), [{"from_page_id": page.id, "to_slug": s} for s in sorted(targets)])
+
+
+def invalidate_linking_pages(*slugs: str) -> None:
+    """Drop the cached HTML of pages linking to these slugs: their links change colour."""
+    linking = sa.select(Link.from_page_id).where(Link.to_slug.in_(slugs))
+    db.session.execute(sa.update(Revision).where(Revision.page_id.in_(linking)).values(html=None))
+
+
+def backlinks(page: Page) -> list[Page]:
+    """Live pages that link here, under the current slug or an old one."""
+    slugs = [page.slug, *db.session.scalars(sa.select(Redirect.slug).where(Redirect.page_id == page.id))]
+    return list(db.session.scalars(
+        sa.select(Page).join(Link, Link.from_page_id == Page.id)
+        .where(Link.to_slug.in_(slugs), Page.deleted.is_(False), Page.id != page.id).distinct().order_by(Page.title)))
+
+
+def all_pages(*, include_deleted: bool = False) -> list[Page]:
+    query = sa.select(Page).order_by(Page.title)
+    if not include_deleted:
+        query = query.where(Page.deleted.is_(False))
+    return list(db.session.scalars(query))

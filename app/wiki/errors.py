@@ -1,0 +1,55 @@
+"""Domain errors. The web layer turns them into 4xx answers with a translated message."""
+
+from flask_babel import lazy_gettext as _l
+
+
+class WikiError(Exception):
+    """A user-facing problem with a request; `message` is translated lazily."""
+
+    status_code = 400
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.default_message))
+        self.message = message or self.default_message
+
+    default_message = _l("This request cannot be carried out.")
+
+
+class InvalidInput(WikiError):
+    default_message = _l("Some fields are not valid.")
+
+
+class InvalidSlug(WikiError):
+    default_message = _l("This page name is not valid.")
+
+
+class PageExists(WikiError):
+    status_code = 409
+    default_message = _l("A page with this name already exists.")
+
+
+class PageNotFound(WikiError):
+    status_code = 404
+    default_message = _l("This page does not exist.")
+
+
+class PermissionDenied(WikiError):
+    status_code = 403
+    default_message = _l("You are not allowed to do this.")
+
+
+class NothingChanged(WikiError):
+    default_message = _l("Nothing was changed.")
+
+
+class EditConflict(WikiError):
+    """Someone saved the page since the user started; their text must go back to them intact."""
+
+    status_code = 409
+    default_message = _l("Someone else changed this page while you were editing it.")
+
+    def __init__(self, *, head, base_body: str, submitted_body: str):
+        super().__init__()
+        self.head = head
+        self.base_body = base_body
+        self.submitted_body = submitted_body

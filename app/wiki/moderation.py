@@ -1,0 +1,144 @@
+"""Pending changes, modelled on MediaWiki's FlaggedRevs: who is published at once, approve, reject."""
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.database import begin_write
+from app.extensions import db
+from app.models import Counter, Page, Revision, utcnow
+from app.wiki.errors import InvalidInput
+from app.wiki.permissions import role_of
+
+
+def is_auto_approved(author) -> bool:
+    """Facilitators always; trusted volunteers unless the policy reviews everything; all under 'open'."""
+    policy = current_app.config["WIKI_MODERATION"]
+    role = role_of(author)
+    if role in ("facilitator", "admin"):
+        return True
+    if role == "visitor":
+        return policy == "open"
+    if policy == "open":
+        return True
+    return policy == "new_contributors" and bool(author.trusted)
+
+
+def has_pending(page: Page) -> bool:
+    return page.head_id != page.published_id
+
+
+def bump_change_seq(page: Page) -> None:
+    """Give the page the next number of the global change sequence (search catches up on it)."""
+    value = db.session.execute(
+        sa.update(Counter).where(Counter.name == "change_seq").values(value=Counter.value + 1)
+        .returning(Counter.value)
+    ).scalar()
+    if value is None:
+        db.session.add(Counter(name="change_seq", value=1))
+        db.session.flush()
+        value = 1
+    page.change_seq = value
+
+
+def settle_new_revision(page: Page, revision: Revision, author) -> None:
+    """Decide the status of a revision just added as the page's head, and publish it if it may be."""
+    published = page.published
+    if published is not None and has_pending_before(page, revision) and same_content(revision, published):
+        # The edit returns the page to its published text: nothing is pending any more.
+        supersede_pending(page, revision)
+        publish(page, revision)
+        return
+    base_is_published = revision.parent_id is None or revision.parent_id == page.published_id
+    if is_auto_approved(author) and base_is_published:
+        publish(page, revision)
+    else:
+        revision.status = "pending"
+
+
+def has_pending_before(page: Page, revision: Revision) -> bool:
+    return revision.parent_id is not None and revision.parent_id != page.published_id
+
+
+def same_content(a: Revision, b: Revision) -> bool:
+    return a.body == b.body and a.title == b.title
+
+
+def publish(page: Page, revision: Revision) -> None:
+    revision.status = "approved"
+    page.published = revision
+    page.title = revision.title
+    page.updated_at = revision.created_at
+    bump_change_seq(page)
+
+
+def pending_revisions(page: Page) -> list[Revision]:
+    """The pending revisions after the published one, oldest first."""
+    after = page.published.number if page.published else 0
+    return list(db.session.scalars(
+        sa.select(Revision).where(Revision.page_id == page.id, Revision.number > after,
+                                  Revision.status == "pending").order_by(Revision.number)))
+
+
+def supersede_pending(page: Page, revision: Revision) -> None:
+    for old in pending_revisions(page):
+        if old.id != revision.id:
+            old.status = "rejected"
+            old.review_comment = _("Undone by a later edit.")
+
+
+def approve(page: Page, *, reviewer, comment: str = "") -> Revision:
+    """Publish the head and every pending revision before it."""
+    begin_write(page)
+    if not has_pending(page):
+        raise InvalidInput(_("There is nothing to review on this page."))
+    now = utcnow()
+    for revision in pending_revisions(page):
+        revision.status = "approved"
+        revision.reviewer = reviewer
+        revision.reviewed_at = now
+        revision.review_comment = comment
+    head = page.head
+    publish(page, head)
+    db.session.commit()
+    return head
+
+
+def reject(page: Page, *, reviewer, comment: str = "") -> Revision:
+    """Mark pending revisions rejected and return the head to the published text in a new revision."""
+    from app.wiki.editing import add_revision
+
+    begin_write(page)
+
+    if not has_pending(page):
+        raise InvalidInput(_("There is nothing to review on this page."))
+    now = utcnow()
+    for revision in pending_revisions(page):
+        revision.status = "rejected"
+        revision.reviewer = reviewer
+        revision.reviewed_at = now
+        revision.review_comment = comment
+    published = page.published
+    if published is None:
+        # A new page whose only revisions were rejected: it goes away with its history kept.
+        page.deleted = True
+        bump_change_seq(page)
+        db.session.commit()
+        return page.head
+    summary = _("Changes rejected: %(comment)s", comment=comment) if comment else _("Changes rejected")
+    revision = add_revision(page, title=published.title, body=published.body, summary=summary,
+                            author=reviewer)
+    publish(page, revision)
+    db.session.commit()
+    return revision
+
+
+def review_queue() -> list[Page]:
+    """Pages with pending changes, the longest waiting first."""
+    first_pending = (
+        sa.select(sa.func.min(Revision.created_at)).where(Revision.page_id == Page.id, Revision.status == "pending")
+        .correlate(Page).scalar_subquery()
+    )
+    return list(db.session.scalars(
+        sa.select(Page).where(Page.deleted.is_(False), sa.or_(Page.published_id.is_(None), Page.head_id != Page.published_id))
+        .order_by(first_pending)))

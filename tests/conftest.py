@@ -1,0 +1,85 @@
+"""Fixtures: an app on a fresh database per test, clients per role, a CLI runner.
+
+TEST_DATABASE_URL (a PostgreSQL URL) runs the suite on PostgreSQL instead of SQLite: each test
+gets its own schema-free database state by dropping and recreating the tables."""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db
+from app.models.taxonomy import seed_licences
+from app.wiki.accounts import create_user
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Per-test config; tests may tweak it before `app` is built."""
+    return {
+        "TESTING": True,
+        "WIKI_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'wiki.db'}",
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "WIKI_MODERATION": "open",
+        "WIKI_ANONYMOUS_EDITS": True,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        reset_database()
+        seed_licences()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def reset_database():
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+    db.create_all()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for domain tests."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    def make(name="Camille", role="volunteer", password="motdepasse", trusted=False):
+        with app.app_context():
+            user = create_user(name=name, password=password, role=role, trusted=trusted)
+            return user.id
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
