@@ -230,7 +230,7 @@ def delete_page(page: Page, *, author=None) -> None:
         raise NothingChanged(_("This page is already deleted."))
     page.deleted = True
     moderation.bump_change_seq(page)
-    invalidate_linking_pages(page.slug)
+    invalidate_linking_pages(*page_slugs(page))
     db.session.commit()
 
 
@@ -243,7 +243,7 @@ def undelete_page(page: Page, *, author=None) -> None:
         db.session.delete(clash)
     page.deleted = False
     moderation.bump_change_seq(page)
-    invalidate_linking_pages(page.slug)
+    invalidate_linking_pages(*page_slugs(page))
     db.session.commit()
 
 
@@ -255,6 +255,11 @@ def update_links(page: Page, body: str) -> None:
         db.session.execute(sa.insert(Link), [{"from_page_id": page.id, "to_slug": s} for s in sorted(targets)])
 
 
+def page_slugs(page: Page) -> list[str]:
+    """The current slug and every old one that redirects here."""
+    return [page.slug, *db.session.scalars(sa.select(Redirect.slug).where(Redirect.page_id == page.id))]
+
+
 def invalidate_linking_pages(*slugs: str) -> None:
     """Drop the cached HTML of pages linking to these slugs: their links change colour."""
     linking = sa.select(Link.from_page_id).where(Link.to_slug.in_(slugs))
@@ -263,7 +268,7 @@ def invalidate_linking_pages(*slugs: str) -> None:
 
 def backlinks(page: Page) -> list[Page]:
     """Live pages that link here, under the current slug or an old one."""
-    slugs = [page.slug, *db.session.scalars(sa.select(Redirect.slug).where(Redirect.page_id == page.id))]
+    slugs = page_slugs(page)
     return list(db.session.scalars(
         sa.select(Page).join(Link, Link.from_page_id == Page.id)
         .where(Link.to_slug.in_(slugs), Page.deleted.is_(False), Page.id != page.id).distinct().order_by(Page.title)))
