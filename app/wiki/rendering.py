@@ -193,8 +193,14 @@ def unclosed(block: str) -> int:
     return total
 
 
+# Nesting is re-parsed level by level (cubic): no real page indents 64 levels deep.
+DEEP_NESTING = re.compile(r"^(?:[ \t]{256}|(?:[ \t]*>){64})", re.MULTILINE)
+
+
 def is_pathological(text: str) -> bool:
     """True when rendering this text as Markdown would take unreasonably long."""
+    if DEEP_NESTING.search(text):
+        return True
     if text.count("[") + text.count("(") + text.count("<") < 200:
         return False
     return sum(unclosed(block) * len(block) for block in BLOCKS.split(text)) > UNCLOSED_BUDGET
