@@ -26,7 +26,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(sa.exc.OperationalError, database_busy)
-    app.context_processor(template_helpers)
+    # Globals, not a context processor, so imported macros see them too.
+    app.jinja_env.globals.update(can=can_current_user, current_locale=select_locale, languages=LANGUAGES)
     login.user_loader(load_user)
     login.login_view = "pages.portal"
 
@@ -54,9 +55,10 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render_htmx(page: str, fragment: str, status: int = 200, **context) -> Response:
+def render_htmx(page_template: str, fragment_template: str, status: int = 200, **context) -> Response:
     """Full page for normal requests, the fragment alone for an htmx swap."""
-    response = make_response(render_template(fragment if wants_fragment() else page, **context), status)
+    template = fragment_template if wants_fragment() else page_template
+    response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     return response
 
@@ -130,6 +132,5 @@ def safe_next_url(target: str | None, default: str = "/") -> str:
     return target
 
 
-def template_helpers() -> dict:
-    return {"can": lambda action, page=None: permissions.can(current_user, action, page),
-            "current_locale": select_locale, "languages": LANGUAGES}
+def can_current_user(action: str, page=None) -> bool:
+    return permissions.can(current_user, action, page)

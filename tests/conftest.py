@@ -43,12 +43,19 @@ def app(app_config):
         db.engine.dispose()
 
 
-def reset_database():
+def drop_everything():
+    """An empty database, Alembic's version table included."""
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     else:
         db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def reset_database():
+    drop_everything()
     db.create_all()
 
 
@@ -83,3 +90,20 @@ def csrf_token_from(html: str) -> str:
         r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def login_as(client, user_id: int) -> None:
+    """Sign a test client in as a user without going through the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def client_as(app, make_user):
+    """A test client signed in with a new user of the given role."""
+    def make(role="volunteer", name=None, trusted=False):
+        client = app.test_client()
+        login_as(client, make_user(name or f"{role.capitalize()} {trusted}", role=role, trusted=trusted))
+        return client
+    return make

@@ -64,11 +64,10 @@ def portal():
     welcome, _redirected = editing.find_page(slugify(_("Welcome")))
     if welcome is None:
         welcome, _redirected = editing.find_page("accueil")
-    pages = editing.all_pages()
     revision = None
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
-    recent = sorted(pages, key=lambda p: p.updated_at, reverse=True)[:10]
+    recent = sorted(readable_pages(), key=lambda p: p.updated_at, reverse=True)[:10]
     return render_template("pages/portal.html", welcome=welcome, revision=revision, recent=recent,
                            html=editing.rendered_html(revision) if revision else None)
 
@@ -76,9 +75,13 @@ def portal():
 @bp.get("/wiki/")
 def index():
     """Every page, by title."""
-    pages = [p for p in editing.all_pages() if can(current_user, "view", p)
-             and (p.published_id or can(current_user, "view_pending", p))]
-    return render_template("pages/index.html", pages=pages)
+    return render_template("pages/index.html", pages=readable_pages())
+
+
+def readable_pages():
+    """Live pages this user may read: published ones, and pending new ones for members."""
+    return [p for p in editing.all_pages() if can(current_user, "view", p)
+            and (p.published_id or can(current_user, "view_pending", p))]
 
 
 @bp.get("/new")
