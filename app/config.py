@@ -15,6 +15,7 @@ DEFAULTS = {
     "WIKI_LANGUAGE": "fr",
     "WIKI_MAX_BODY_BYTES": 1_000_000,
     "WIKI_SITE_NAME": "Gare centrale",
+    "WIKI_HOME_PAGE": "accueil",  # slug of the page shown on the portal
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,6 +1,6 @@
 """Thin views over app.wiki.editing."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -61,9 +61,7 @@ def load_revision(page, number: int):
 @bp.get("/")
 def portal():
     """The portal: the welcome page and the latest pages."""
-    welcome, _redirected = editing.find_page(slugify(_("Welcome")))
-    if welcome is None:
-        welcome, _redirected = editing.find_page("accueil")
+    welcome, _redirected = editing.find_page(current_app.config["WIKI_HOME_PAGE"])
     revision = None
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
