@@ -59,7 +59,7 @@ def test_stale_save_on_other_lines_merges(client):
     assert response.status_code == 303
     page = client.get("/wiki/guide").get_data(as_text=True)
     assert "Ligne UN" in page and "Ligne CINQ" in page
-    assert "merged" in page or "fusionn" in page
+    assert "combinées" in page  # the notice that both changes were merged
 
 
 def test_rename_redirects_old_address(client_as):
