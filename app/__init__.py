@@ -48,7 +48,12 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.pages import bp as pages_bp
-    from app.pages import views as _pages_views  # noqa: F401  (attaches the views)
+    from app import admin, auth, changes, pages, review
+    from app.admin import views as _admin_views  # noqa: F401  (each views module attaches its views)
+    from app.auth import views as _auth_views  # noqa: F401
+    from app.changes import views as _changes_views  # noqa: F401
+    from app.pages import views as _pages_views  # noqa: F401
+    from app.review import views as _review_views  # noqa: F401
 
-    app.register_blueprint(pages_bp)
+    for module in (pages, auth, review, admin, changes):
+        app.register_blueprint(module.bp)

@@ -10,7 +10,10 @@ LANGUAGES = ("fr", "en")
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WIKI_MODERATION": "new_contributors",
-    "WIKI_ANONYMOUS_EDITS": True,
+    "WIKI_ANONYMOUS_EDITS": False,
+    "WIKI_LOGIN_MAX_FAILURES": 5,  # per account name, within the window
+    "WIKI_LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    "WIKI_LOGIN_WINDOW_SECONDS": 900,
     "WIKI_DEFAULT_LICENCE": "CC-BY-SA-4.0",
     "WIKI_LANGUAGE": "fr",
     "WIKI_MAX_BODY_BYTES": 1_000_000,

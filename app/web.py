@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, g, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from app.config import LANGUAGES
 from app.extensions import db, htmx, login
 from app.wiki import permissions
-from app.wiki.errors import WikiError
+from app.wiki.errors import PermissionDenied, WikiError
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,15 +27,23 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(sa.exc.OperationalError, database_busy)
     # Globals, not a context processor, so imported macros see them too.
-    app.jinja_env.globals.update(can=can_current_user, current_locale=select_locale, languages=LANGUAGES)
+    app.jinja_env.globals.update(can=can_current_user, current_locale=select_locale, languages=LANGUAGES,
+                                 pending_count=pending_count)
     login.user_loader(load_user)
-    login.login_view = "pages.portal"
+    login.login_view = "auth.login"
 
 
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """The user of a session cookie, if its session version is still current."""
     from app.models import User
 
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_id, _sep, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
 
 
 def select_locale() -> str:
@@ -69,6 +77,8 @@ def render_error(status: int, message: str, **context) -> Response:
 
 
 def wiki_error(error: WikiError):
+    if isinstance(error, PermissionDenied) and not current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return render_error(error.status_code, str(error.message))
 
 
@@ -130,6 +140,12 @@ def safe_next_url(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def pending_count() -> int:
+    from app.wiki.moderation import pending_count as count
+
+    return count()
 
 
 def can_current_user(action: str, page=None) -> bool:

@@ -95,7 +95,7 @@ def csrf_token_from(html: str) -> str:
 def login_as(client, user_id: int) -> None:
     """Sign a test client in as a user without going through the login form."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user_id}:1"
         session["_fresh"] = True
 
 

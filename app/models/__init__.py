@@ -1,7 +1,8 @@
 """Tables. Import every model here so Alembic and create_all see them all."""
 
+from app.models.account import Invitation, LoginFailure, PageEvent
 from app.models.page import Counter, Link, Page, Redirect, Revision, utcnow
 from app.models.taxonomy import Licence
 from app.models.user import User
 
-__all__ = ["Counter", "Licence", "Link", "Page", "Redirect", "Revision", "User", "utcnow"]
+__all__ = ["Invitation", "LoginFailure", "PageEvent", "Counter", "Licence", "Link", "Page", "Redirect", "Revision", "User", "utcnow"]

@@ -24,12 +24,21 @@ class User(UserMixin, db.Model):
     trusted: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of the session cookie's user id: bumping it signs out every session of this user.
+    session_version: Mapped[int] = mapped_column(default=1)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role in ("facilitator", "admin")
 
     @property
     def is_active(self) -> bool:

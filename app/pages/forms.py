@@ -18,7 +18,3 @@ class EditForm(FlaskForm):
 
 class TitleForm(FlaskForm):
     title = StringField(_l("New title"), validators=[DataRequired(_l("The title cannot be empty.")), Length(max=200)])
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: its only job is the CSRF token on action buttons."""

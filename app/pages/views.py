@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.pages import bp
-from app.pages.forms import ConfirmForm, EditForm, TitleForm
+from app.pages.forms import EditForm, TitleForm
 from app.web import render_htmx
-from app.wiki import editing
+from app.wiki import editing, moderation
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidSlug, NothingChanged, WikiError
 from app.wiki.permissions import can, require
@@ -103,7 +103,7 @@ def show(slug):
     page = load_page(slug)
     revision = visible_revision(page)
     return render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision,
-                       html=editing.rendered_html(revision), form=ConfirmForm())
+                       html=editing.rendered_html(revision))
 
 
 @bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
@@ -185,7 +185,7 @@ def history(slug):
     if not revisions:
         abort(404)
     return render_htmx("pages/history.html", "pages/_history.html", page=page, revisions=revisions,
-                       form=ConfirmForm())
+                       events=moderation.page_events(page))
 
 
 @bp.get("/wiki/<slug>/revisions/<int:number>")
@@ -193,8 +193,7 @@ def revision(slug, number):
     """One old revision, read-only, with a restore button."""
     page = load_page(slug)
     rev = load_revision(page, number)
-    return render_template("pages/revision.html", page=page, revision=rev, html=editing.rendered_html(rev),
-                           form=ConfirmForm())
+    return render_template("pages/revision.html", page=page, revision=rev, html=editing.rendered_html(rev))
 
 
 @bp.get("/wiki/<slug>/diff")
@@ -260,3 +259,24 @@ def links(slug):
     page = load_page(slug)
     pages = [p for p in editing.backlinks(page) if can(current_user, "view", p)]
     return render_template("pages/links.html", page=page, pages=pages)
+
+
+@bp.post("/wiki/<slug>/protect")
+def protect(slug):
+    """Protect a page (field `protected`: 1 or 0): only facilitators may then edit it."""
+    page = load_page(slug, "protect")
+    protected = request.form.get("protected") == "1"
+    moderation.set_protection(page, protected, by=actor())
+    flash(_("Only facilitators can edit this page now.") if protected else _("Everyone can edit this page again."),
+          "success")
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+@bp.post("/wiki/<slug>/visibility")
+def visibility(slug):
+    """Make a page public or members-only (field `visibility`)."""
+    page = load_page(slug, "change_visibility")
+    moderation.set_visibility(page, request.form.get("visibility", ""), by=actor())
+    flash(_("Only members can see this page now.") if page.visibility == "members"
+          else _("Everyone can see this page now."), "success")
+    return redirect(url_for("pages.show", slug=page.slug), 303)

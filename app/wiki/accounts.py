@@ -1,12 +1,18 @@
 """Accounts: creation and checks, shared by the CLI and the web."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import User
+from app.models import Invitation, LoginFailure, User, utcnow
 from app.models.user import ROLES
-from app.wiki.errors import InvalidInput
+from app.wiki.errors import InvalidInput, PermissionDenied, WikiError
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -32,3 +38,155 @@ def create_user(*, name: str, password: str, role: str = "volunteer", email: str
     db.session.add(user)
     db.session.commit()
     return user
+
+
+# --- Sign-in with rate limiting -------------------------------------------------------------
+
+class TooManyAttempts(WikiError):
+    status_code = 429
+
+    def __init__(self, minutes: int):
+        super().__init__(_("Too many failed attempts. For your safety, wait %(n)d minutes and try again.",
+                           n=minutes))
+        self.retry_after = minutes * 60
+
+
+class BadCredentials(WikiError):
+    status_code = 401
+    default_message = _l("Unknown name or wrong password.")
+
+
+def failure_keys(name: str, address: str) -> tuple[str, str]:
+    return f"name:{name.strip().lower()[:150]}", f"ip:{address[:60]}"
+
+
+def recent_failures(key: str, since) -> int:
+    return db.session.scalar(sa.select(sa.func.count(LoginFailure.id))
+                             .where(LoginFailure.key == key, LoginFailure.created_at >= since))
+
+
+def authenticate(name: str, password: str, *, address: str) -> User:
+    """The user for these credentials; refuses for a while after repeated failures.
+
+    The same message for an unknown name and a wrong password, so names cannot be probed."""
+    config = current_app.config
+    window = timedelta(seconds=config["WIKI_LOGIN_WINDOW_SECONDS"])
+    now = utcnow()
+    name_key, address_key = failure_keys(name, address)
+    if (recent_failures(name_key, now - window) >= config["WIKI_LOGIN_MAX_FAILURES"]
+            or recent_failures(address_key, now - window) >= config["WIKI_LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        raise TooManyAttempts(max(1, int(window.total_seconds() // 60)))
+    user = find_user(name or "")
+    if user is None or not user.check_password(password or "") or not user.active:
+        db.session.add_all([LoginFailure(key=name_key, created_at=now), LoginFailure(key=address_key, created_at=now)])
+        db.session.execute(sa.delete(LoginFailure).where(LoginFailure.created_at < now - 2 * window))
+        db.session.commit()
+        if user is not None and not user.active and user.check_password(password or ""):
+            raise BadCredentials(_("This account is deactivated. Ask a facilitator."))
+        raise BadCredentials()
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == name_key))
+    db.session.commit()
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Invalidate every session cookie of this user (logout, password change, deactivation)."""
+    user.session_version += 1
+    db.session.commit()
+
+
+def change_password(user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    user.set_password(password)
+    sign_out_everywhere(user)
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invitation(*, created_by: User, role: str = "volunteer", days: int = 14, max_uses: int | None = None,
+                      note: str = "") -> tuple[Invitation, str]:
+    """A new invitation and its secret token (shown once; only its hash is kept)."""
+    allowed = ("volunteer", "facilitator") if created_by.role == "admin" else ("volunteer",)
+    if role not in allowed:
+        raise PermissionDenied(_("You cannot invite people with this role."))
+    if not 1 <= days <= 365 or (max_uses is not None and not 1 <= max_uses <= 1000):
+        raise InvalidInput(_("Choose between 1 and 365 days, and between 1 and 1000 uses."))
+    token = secrets.token_urlsafe(24)
+    invitation = Invitation(token_hash=token_hash(token), role=role, created_by=created_by, note=note[:200],
+                            expires_at=utcnow() + timedelta(days=days), max_uses=max_uses)
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """A usable invitation for this token, or None (expired, used up, revoked or unknown)."""
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == token_hash(token or "")))
+    return invitation if invitation is not None and invitation.is_usable(utcnow()) else None
+
+
+def join(token: str, *, name: str, password: str, email: str | None = None) -> User:
+    """Create the account an invitation offers."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        raise InvalidInput(_("This invitation link has expired or was already used. Ask for a new one."))
+    user = create_user(name=name, password=password, role=invitation.role, email=email)
+    invitation.uses += 1
+    db.session.commit()
+    return user
+
+
+def active_invitations() -> list[Invitation]:
+    now = utcnow()
+    return [i for i in db.session.scalars(sa.select(Invitation).where(Invitation.revoked.is_(False))
+                                          .order_by(Invitation.created_at.desc())) if i.is_usable(now)]
+
+
+def revoke_invitation(invitation_id: int) -> None:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise InvalidInput(_("This invitation does not exist."))
+    invitation.revoked = True
+    db.session.commit()
+
+
+# --- Managing people --------------------------------------------------------------------------
+
+def update_user(user: User, *, by: User, role: str | None = None, trusted: bool | None = None,
+                active: bool | None = None) -> User:
+    """Change a user's role (admins), trust (facilitators) or activation (admins)."""
+    from app.wiki.permissions import can
+
+    if role is not None and role != user.role:
+        require_admin(by)
+        if role not in ROLES:
+            raise InvalidInput(_("Unknown role."))
+        if user.id == by.id:
+            raise InvalidInput(_("You cannot change your own role."))
+        user.role = role
+    if trusted is not None:
+        if not can(by, "trust"):
+            raise PermissionDenied()
+        user.trusted = trusted
+    if active is not None and active != user.active:
+        require_admin(by)
+        if user.id == by.id:
+            raise InvalidInput(_("You cannot deactivate yourself."))
+        user.active = active
+        user.session_version += 1
+    db.session.commit()
+    return user
+
+
+def require_admin(user: User) -> None:
+    if user.role != "admin":
+        raise PermissionDenied()
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(sa.func.lower(User.name))))

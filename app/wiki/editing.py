@@ -230,6 +230,7 @@ def delete_page(page: Page, *, author=None) -> None:
         raise NothingChanged(_("This page is already deleted."))
     page.deleted = True
     moderation.bump_change_seq(page)
+    moderation.record_event(page, author, "delete")
     invalidate_linking_pages(*page_slugs(page))
     db.session.commit()
 
@@ -243,6 +244,7 @@ def undelete_page(page: Page, *, author=None) -> None:
         db.session.delete(clash)
     page.deleted = False
     moderation.bump_change_seq(page)
+    moderation.record_event(page, author, "undelete")
     invalidate_linking_pages(*page_slugs(page))
     db.session.commit()
 

@@ -1,12 +1,16 @@
 """Pending changes, modelled on MediaWiki's FlaggedRevs: who is published at once, approve, reject."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from app.database import begin_write
 from app.extensions import db
-from app.models import Counter, Page, Revision, utcnow
+from app.models import Counter, Page, PageEvent, Revision, utcnow
+from app.models.page import VISIBILITIES
+from app.wiki.diffing import Diff, diff_texts
 from app.wiki.errors import InvalidInput
 from app.wiki.permissions import role_of
 
@@ -100,6 +104,7 @@ def approve(page: Page, *, reviewer, comment: str = "") -> Revision:
         revision.review_comment = comment
     head = page.head
     publish(page, head)
+    record_event(page, reviewer, "approve", detail=str(head.number), comment=comment)
     db.session.commit()
     return head
 
@@ -119,6 +124,7 @@ def reject(page: Page, *, reviewer, comment: str = "") -> Revision:
         revision.reviewed_at = now
         revision.review_comment = comment
     published = page.published
+    record_event(page, reviewer, "reject", detail=str(page.head.number), comment=comment)
     if published is None:
         # A new page whose only revisions were rejected: it goes away with its history kept.
         page.deleted = True
@@ -142,3 +148,81 @@ def review_queue() -> list[Page]:
     return list(db.session.scalars(
         sa.select(Page).where(Page.deleted.is_(False), sa.or_(Page.published_id.is_(None), Page.head_id != Page.published_id))
         .order_by(first_pending)))
+
+
+def record_event(page: Page, actor, action: str, *, detail: str = "", comment: str = "") -> None:
+    """Keep who did what to a page, shown in its history (no commit)."""
+    actor_id = actor.id if getattr(actor, "is_authenticated", False) else None
+    db.session.add(PageEvent(page_id=page.id, actor_id=actor_id, action=action, detail=detail[:200],
+                             comment=(comment or "")[:500], created_at=utcnow()))
+
+
+def set_protection(page: Page, protected: bool, *, by) -> None:
+    """Protected pages take edits from facilitators only."""
+    begin_write(page)
+    if page.protected == protected:
+        return
+    page.protected = protected
+    record_event(page, by, "protect" if protected else "unprotect")
+    db.session.commit()
+
+
+def set_visibility(page: Page, visibility: str, *, by) -> None:
+    """Public pages are for everyone; members-only pages for signed-in members."""
+    if visibility not in VISIBILITIES:
+        raise InvalidInput(_("Unknown visibility."))
+    begin_write(page)
+    if page.visibility == visibility:
+        return
+    page.visibility = visibility
+    bump_change_seq(page)
+    record_event(page, by, "visibility", detail=visibility)
+    db.session.commit()
+
+
+def page_events(page: Page) -> list[PageEvent]:
+    return list(db.session.scalars(sa.select(PageEvent).where(PageEvent.page_id == page.id)
+                                   .order_by(PageEvent.created_at.desc(), PageEvent.id.desc())
+                                   .options(sa.orm.selectinload(PageEvent.actor))))
+
+
+def pending_count() -> int:
+    """How many pages wait for review (shown to facilitators in the navigation)."""
+    return db.session.scalar(sa.select(sa.func.count(Page.id)).where(
+        Page.deleted.is_(False), sa.or_(Page.published_id.is_(None), Page.head_id != Page.published_id)))
+
+
+def recent_revisions(*, include_pending: bool, include_members: bool, limit: int = 100) -> list[Revision]:
+    """The latest revisions across the wiki, filtered by what the reader may see."""
+    query = (sa.select(Revision).join(Page, Page.id == Revision.page_id).where(Page.deleted.is_(False))
+             .order_by(Revision.created_at.desc(), Revision.id.desc()).limit(limit)
+             .options(sa.orm.contains_eager(Revision.page), sa.orm.selectinload(Revision.author)))
+    if not include_pending:
+        query = query.where(Revision.status == "approved")
+    if not include_members:
+        query = query.where(Page.visibility == "public")
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    page: Page
+    published: Revision | None
+    head: Revision
+    pending: list[Revision]
+    diff: Diff
+
+    @property
+    def authors(self) -> list[str]:
+        return sorted({r.author_name for r in self.pending})
+
+
+def review_item(page: Page) -> ReviewItem:
+    """What a reviewer needs for one page: the diff from published to head and who wrote it."""
+    published = page.published
+    return ReviewItem(page=page, published=published, head=page.head, pending=pending_revisions(page),
+                      diff=diff_texts(published.body if published else "", page.head.body))
+
+
+def review_items() -> list[ReviewItem]:
+    return [review_item(page) for page in review_queue()]

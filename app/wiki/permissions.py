@@ -21,6 +21,8 @@ MIN_ROLE = {
     "review": "facilitator",
     "protect": "facilitator",
     "invite": "facilitator",
+    "trust": "facilitator",
+    "change_visibility": "facilitator",
     "manage_users": "admin",
 }
 

@@ -1,0 +1,5 @@
+"""People management: roles, trust, deactivation."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,16 @@
+"""Recent changes, filtered by what the reader may see."""
+
+from flask_login import current_user
+
+from app.changes import bp
+from app.web import render_htmx
+from app.wiki import moderation
+from app.wiki.permissions import is_member
+
+
+@bp.get("/recent")
+def recent():
+    """The latest revisions with their status."""
+    member = is_member(current_user)
+    revisions = moderation.recent_revisions(include_pending=member, include_members=member)
+    return render_htmx("changes/recent.html", "changes/_recent.html", revisions=revisions)
