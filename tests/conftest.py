@@ -28,6 +28,7 @@ def app_config(tmp_path):
         "WTF_CSRF_ENABLED": False,
         "WIKI_MODERATION": "open",
         "WIKI_ANONYMOUS_EDITS": True,
+        "WIKI_PASSWORD_METHOD": "pbkdf2:sha256:1000",
     }
 
 
