@@ -14,6 +14,22 @@ from app.extensions import db, htmx, login
 from app.wiki import permissions
 from app.wiki.errors import PermissionDenied, WikiError
 
+# htmx settings (read from a meta tag: no inline script). 4xx answers are swapped: the editor comes
+# back with the user's text (400, 409, 422), and other errors are retargeted to the messages region
+# (render_error) so they never replace what the user typed. 5xx are announced by app.js.
+HTMX_CONFIG = {
+    "selfRequestsOnly": True,
+    "allowEval": False,
+    "allowScriptTags": False,
+    "includeIndicatorStyles": False,
+    "historyCacheSize": 0,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[234]..", "swap": True, "error": False},
+        {"code": "...", "swap": False, "error": True},
+    ],
+}
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -28,7 +44,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sa.exc.OperationalError, database_busy)
     # Globals, not a context processor, so imported macros see them too.
     app.jinja_env.globals.update(can=can_current_user, current_locale=select_locale, languages=LANGUAGES,
-                                 pending_count=pending_count)
+                                 pending_count=pending_count, htmx_config=HTMX_CONFIG)
     login.user_loader(load_user)
     login.login_view = "auth.login"
 
@@ -47,8 +63,12 @@ def load_user(session_id: str):
 
 
 def select_locale() -> str:
-    """The visitor's choice (cookie), then the browser's languages, then the site's language."""
-    chosen = request.cookies.get("lang") if request else None
+    """The user's preference, then the visitor's choice (cookie), the browser's languages, the site's."""
+    if not request:
+        return current_app.config["WIKI_LANGUAGE"]
+    if current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    chosen = request.cookies.get("lang")
     if chosen in LANGUAGES:
         return chosen
     if request and request.accept_languages:
@@ -65,13 +85,24 @@ def wants_fragment() -> bool:
 
 def render_htmx(page_template: str, fragment_template: str, status: int = 200, **context) -> Response:
     """Full page for normal requests, the fragment alone for an htmx swap."""
-    template = fragment_template if wants_fragment() else page_template
-    response = make_response(render_template(template, **context), status)
+    if wants_fragment():
+        # Flashed confirmations travel with the fragment, into the page's live region.
+        body = render_template(fragment_template, **context) + render_template("_messages_oob.html")
+    else:
+        body = render_template(page_template, **context)
+    response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
 
 
 def render_error(status: int, message: str, **context) -> Response:
+    """An error page, or for an htmx swap a message put in the page's messages region."""
+    if wants_fragment():
+        response = make_response(render_template("errors/_error_message.html", message=message), status)
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+        response.vary.add("HX-Request")
+        return response
     return render_htmx("errors/error.html", "errors/_error.html", status=status,
                        status_code=status, message=message, **context)
 

@@ -27,6 +27,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Part of the session cookie's user id: bumping it signs out every session of this user.
     session_version: Mapped[int] = mapped_column(default=1)
+    language: Mapped[str | None] = mapped_column(sa.String(5))  # None: follow the browser
 
     def set_password(self, password: str) -> None:
         # scrypt by default; the test suite picks a cheap method to stay fast.

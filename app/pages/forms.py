@@ -11,9 +11,13 @@ class EditForm(FlaskForm):
     body = TextAreaField(_l("Text"), validators=[Optional()])
     summary = StringField(_l("Summary of your changes"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    section = HiddenField(validators=[Optional(), Regexp(r"^\d{1,5}$")])
 
     def base_number(self) -> int | None:
         return int(self.base_revision.data) if self.base_revision.data else None
+
+    def section_number(self) -> int | None:
+        return int(self.section.data) if self.section.data else None
 
 
 class TitleForm(FlaskForm):

@@ -6,11 +6,14 @@ from flask_login import current_user
 
 from app.pages import bp
 from app.pages.forms import EditForm, TitleForm
-from app.web import render_htmx
-from app.wiki import editing, moderation
+from app.config import LANGUAGES
+from app.extensions import db
+from app.web import render_htmx, safe_next_url
+from app.wiki import editing, moderation, sections
 from app.wiki.diffing import diff_texts
-from app.wiki.errors import EditConflict, InvalidSlug, NothingChanged, WikiError
+from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, WikiError
 from app.wiki.permissions import can, require
+from app.wiki.rendering import render_markdown, with_section_links
 from app.wiki.slugs import is_valid_slug, slugify
 
 
@@ -103,7 +106,18 @@ def show(slug):
     page = load_page(slug)
     revision = visible_revision(page)
     return render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision,
-                       html=editing.rendered_html(revision))
+                       html=article_html(page, revision))
+
+
+def article_html(page, revision):
+    """The revision's HTML, with section edit links when the reader may edit and they line up."""
+    html = editing.rendered_html(revision)
+    if revision.id != page.head_id or not can(current_user, "edit", page):
+        return html
+    linked = with_section_links(html, url_for("pages.edit", slug=page.slug), _("edit"))
+    if linked.count('class="section-edit"') != sections.count_sections(revision.body):
+        return html  # headings the source does not show (raw HTML, quotes): no links rather than wrong ones
+    return linked
 
 
 @bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
@@ -124,13 +138,12 @@ def edit(slug):
 def edit_existing(page):
     form = EditForm()
     if request.method == "GET":
-        head = page.head
-        form.title.data, form.body.data, form.base_revision.data = head.title, head.body, str(head.number)
-        return render_editor(page, form)
+        return open_editor(page, form, request.args.get("section", type=int))
     if not form.validate_on_submit():
         return render_editor(page, form, status=422)
     try:
-        result = editing.save_edit(page, title=form.title.data, body=form.body.data or "",
+        body = full_body(page, form)
+        result = editing.save_edit(page, title=form.title.data, body=body,
                                    summary=form.summary.data, author=actor(), base_revision=form.base_number())
     except EditConflict as conflict:
         form.base_revision.data = str(conflict.head.number)  # the next save builds on what is there now
@@ -143,6 +156,32 @@ def edit_existing(page):
         return render_editor(page, form, status=error.status_code, error=error.message)
     announce_save(result.revision, merged=result.merged)
     return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def open_editor(page, form, section: int | None):
+    """The editor on the head, or on one of its sections."""
+    head = page.head
+    form.title.data, form.base_revision.data = head.title, str(head.number)
+    form.body.data = head.body
+    if section is not None:
+        text = sections.get_section(head.body, section)
+        if text is None:
+            abort(404)
+        form.body.data, form.section.data = text, str(section)
+    return render_editor(page, form)
+
+
+def full_body(page, form) -> str:
+    """The submitted text, spliced into the revision it started from when it is one section."""
+    body = form.body.data or ""
+    number = form.section_number()
+    if number is None:
+        return body
+    base = editing.get_revision(page, form.base_number() or page.head.number)
+    spliced = sections.replace_section(base.body, number, body) if base else None
+    if spliced is None:
+        raise InvalidInput(_("This section no longer exists; copy your text and edit the whole page."))
+    return spliced
 
 
 def create(slug):
@@ -280,3 +319,29 @@ def visibility(slug):
     flash(_("Only members can see this page now.") if page.visibility == "members"
           else _("Everyone can see this page now."), "success")
     return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+@bp.post("/wiki/<slug>/preview")
+def preview(slug):
+    """The editor's live preview: the text rendered by the same sanitising pipeline."""
+    page, _redirected = editing.find_page(slug)
+    require(current_user, "edit" if page is not None else "create", page)
+    try:
+        body = editing.clean_body(request.form.get("body", ""))
+    except WikiError as error:
+        return render_template("pages/_preview.html", error=error.message)
+    return render_template("pages/_preview.html", html=render_markdown(body))
+
+
+@bp.post("/language")
+def language():
+    """Switch the interface language (field `code`; kept in a cookie, and on the account when signed in)."""
+    code = request.form.get("code", "")
+    if code not in LANGUAGES:
+        abort(400)
+    response = redirect(safe_next_url(request.form.get("next"), url_for("pages.portal")), 303)
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    if current_user.is_authenticated:
+        current_user.language = code
+        db.session.commit()
+    return response

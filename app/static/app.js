@@ -1,0 +1,199 @@
+/* Gare centrale: the little JavaScript the wiki needs on top of htmx.
+   Editing comfort (double-click to edit, shortcuts, toolbar, drafts, leave warning) and
+   keyboard navigation of search suggestions. No inline script anywhere: CSP is script-src 'self'. */
+(function () {
+  "use strict";
+
+  var DRAFT_PREFIX = "gare-centrale:draft:";
+  var DRAFT_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+  var dirtyEditors = new WeakSet();
+
+  function editorOf(element) { return element && element.closest ? element.closest("[data-editor]") : null; }
+  function textareaOf(editor) { return editor.querySelector("textarea[name=body]"); }
+  function draftKey(editor) { return DRAFT_PREFIX + editor.dataset.slug + (editor.dataset.section ? "#" + editor.dataset.section : ""); }
+
+  function readDraft(editor) {
+    try {
+      var draft = JSON.parse(localStorage.getItem(draftKey(editor)) || "null");
+      if (draft && Date.now() - draft.at < DRAFT_MAX_AGE_MS) { return draft; }
+    } catch (error) { /* a broken draft is no draft */ }
+    return null;
+  }
+
+  function saveDraft(editor) {
+    var title = editor.querySelector("input[name=title]");
+    try {
+      localStorage.setItem(draftKey(editor), JSON.stringify({
+        body: textareaOf(editor).value, title: title ? title.value : "", at: Date.now()
+      }));
+    } catch (error) { /* storage full or disabled: the warning before leaving still protects the text */ }
+  }
+
+  function forgetDraft(editor) {
+    try { localStorage.removeItem(draftKey(editor)); } catch (error) { /* nothing to forget */ }
+  }
+
+  /* Offer back a draft that differs from what the editor opened with. */
+  function offerDraft(editor) {
+    var draft = readDraft(editor);
+    var offer = editor.querySelector("[data-draft-offer]");
+    var textarea = textareaOf(editor);
+    if (!draft || !offer || draft.body === textarea.value) { return; }
+    offer.hidden = false;
+    offer.querySelector("[data-draft-restore]").addEventListener("click", function () {
+      textarea.value = draft.body;
+      var title = editor.querySelector("input[name=title]");
+      if (title && draft.title) { title.value = draft.title; }
+      offer.hidden = true;
+      dirtyEditors.add(editor);
+      htmx.trigger(textarea, "input");
+      textarea.focus();
+    });
+    offer.querySelector("[data-draft-discard]").addEventListener("click", function () {
+      forgetDraft(editor);
+      offer.hidden = true;
+      textarea.focus();
+    });
+  }
+
+  var draftTimers = new WeakMap();
+  document.addEventListener("input", function (event) {
+    var editor = editorOf(event.target);
+    if (!editor) { return; }
+    dirtyEditors.add(editor);
+    clearTimeout(draftTimers.get(editor));
+    draftTimers.set(editor, setTimeout(function () { saveDraft(editor); }, 300));
+  });
+
+  function anyDirtyEditor() {
+    var editors = document.querySelectorAll("[data-editor]");
+    for (var i = 0; i < editors.length; i++) { if (dirtyEditors.has(editors[i])) { return true; } }
+    return false;
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (anyDirtyEditor()) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  /* A submitted form is no longer "unsaved" for the leave warning; its draft stays until the save succeeds. */
+  document.addEventListener("submit", function (event) {
+    var editor = editorOf(event.target);
+    if (editor) { dirtyEditors.delete(editor); }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var editor = editorOf(event.detail.elt);
+    var form = event.detail.elt;
+    if (editor && form.matches("form[data-editor-form]") && event.detail.successful) {
+      dirtyEditors.delete(editor);
+      forgetDraft(editor);
+    } else if (editor && form.matches("form[data-editor-form]")) {
+      dirtyEditors.add(editor);
+    }
+  });
+
+  /* Errors htmx does not swap in (an expired session, a lost connection) still get a clear word. */
+  function announce(text) {
+    var messages = document.getElementById("messages");
+    if (!messages || !text) { return; }
+    var message = document.createElement("p");
+    message.className = "message message-error";
+    message.setAttribute("role", "alert");
+    message.textContent = text;
+    messages.replaceChildren(message);
+  }
+  document.addEventListener("htmx:responseError", function () { announce(document.body.dataset.errorServer); });
+  document.addEventListener("htmx:sendError", function () { announce(document.body.dataset.errorNetwork); });
+
+  /* Cancel asks first when there are unsaved changes. */
+  document.addEventListener("htmx:confirm", function (event) {
+    var element = event.detail.elt;
+    var editor = editorOf(element);
+    if (!editor || !element.matches("[data-editor-cancel]") || !dirtyEditors.has(editor)) { return; }
+    event.preventDefault();
+    if (window.confirm(editor.dataset.confirmCancel)) {
+      dirtyEditors.delete(editor);
+      forgetDraft(editor);
+      event.detail.issueRequest(true);
+    }
+  });
+
+  /* Ctrl/Cmd+Enter saves, Escape cancels. */
+  document.addEventListener("keydown", function (event) {
+    var editor = editorOf(event.target);
+    if (!editor) { return; }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      editor.querySelector("form[data-editor-form]").requestSubmit();
+    } else if (event.key === "Escape") {
+      var cancel = editor.querySelector("[data-editor-cancel]");
+      if (cancel) { event.preventDefault(); cancel.click(); }
+    }
+  });
+
+  /* Double-click on the text opens the editor, as the "Modifier" button does. */
+  document.addEventListener("dblclick", function (event) {
+    var article = event.target.closest("[data-article]");
+    if (!article || event.target.closest("a, button, input, textarea, select, summary")) { return; }
+    var button = article.querySelector("[data-edit-button]");
+    if (!button) { return; }
+    var selection = window.getSelection();
+    if (selection) { selection.removeAllRanges(); }
+    button.click();
+  });
+
+  /* Section edit links sit inside the author's content, where htmx is disabled on purpose. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-article] a.section-edit");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    event.preventDefault();
+    htmx.ajax("GET", link.getAttribute("href"), { target: "#article", swap: "outerHTML" });
+  });
+
+  /* The toolbar inserts Markdown around the selection. */
+  var SNIPPETS = {
+    heading: ["\n## ", "", "Titre"], bold: ["**", "**", "texte en gras"], italic: ["*", "*", "texte en italique"],
+    list: ["\n- ", "", "élément"], link: ["[", "](https://)", "texte du lien"], wikilink: ["[[", "]]", "Nom de la page"],
+    table: ["\n| Colonne 1 | Colonne 2 |\n| --- | --- |\n| ", " | |\n", "texte"]
+  };
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-md]");
+    var editor = editorOf(button);
+    if (!button || !editor) { return; }
+    var snippet = SNIPPETS[button.dataset.md];
+    var textarea = textareaOf(editor);
+    var start = textarea.selectionStart, end = textarea.selectionEnd;
+    var selected = textarea.value.slice(start, end) || snippet[2];
+    textarea.setRangeText(snippet[0] + selected + snippet[1], start, end, "end");
+    var selectedStart = start + snippet[0].length;
+    textarea.setSelectionRange(selectedStart, selectedStart + selected.length);
+    textarea.focus();
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  /* When an editor arrives (page load or swap): offer its draft, focus the text. */
+  function setUpEditors(root) {
+    var editors = root.matches && root.matches("[data-editor]") ? [root] : root.querySelectorAll("[data-editor]");
+    for (var i = 0; i < editors.length; i++) {
+      offerDraft(editors[i]);
+      if (editors[i].dataset.conflict === undefined) { dirtyEditors.delete(editors[i]); } else { dirtyEditors.add(editors[i]); }
+    }
+    if (editors.length && root !== document) { textareaOf(editors[0]).focus(); }
+  }
+  document.addEventListener("DOMContentLoaded", function () { setUpEditors(document); });
+  document.addEventListener("htmx:load", function (event) { setUpEditors(event.detail.elt); });
+
+  /* Search suggestions: arrow keys move between the input and the suggested links. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
+    var form = event.target.closest("form.search");
+    if (!form) { return; }
+    var links = Array.prototype.slice.call(form.querySelectorAll("#search-suggestions a"));
+    if (!links.length) { return; }
+    var index = links.indexOf(document.activeElement);
+    event.preventDefault();
+    if (event.key === "ArrowDown") { (links[index + 1] || links[0]).focus(); }
+    else if (index <= 0) { form.querySelector("input[name=q]").focus(); }
+    else { links[index - 1].focus(); }
+  });
+})();
