@@ -84,7 +84,8 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var editor = editorOf(event.detail.elt);
     var form = event.detail.elt;
-    if (editor && form.matches("form[data-editor-form]") && event.detail.successful) {
+    // 4xx answers are swapped (not "errors" for htmx), so judge the save by its status.
+    if (editor && form.matches("form[data-editor-form]") && event.detail.xhr.status < 300) {
       dirtyEditors.delete(editor);
       forgetDraft(editor);
     } else if (editor && form.matches("form[data-editor-form]")) {
