@@ -2,7 +2,7 @@
 
 from app.models.account import Invitation, LoginFailure, PageEvent
 from app.models.page import Counter, Link, Page, Redirect, Revision, utcnow
-from app.models.taxonomy import Licence
+from app.models.taxonomy import Licence, Tag, page_tags
 from app.models.user import User
 
-__all__ = ["Invitation", "LoginFailure", "PageEvent", "Counter", "Licence", "Link", "Page", "Redirect", "Revision", "User", "utcnow"]
+__all__ = ["Invitation", "LoginFailure", "PageEvent", "Counter", "Licence", "Tag", "page_tags", "Link", "Page", "Redirect", "Revision", "User", "utcnow"]

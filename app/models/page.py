@@ -37,9 +37,14 @@ class Page(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
+    # Authors of content brought in by `flask import`, kept for attribution (comma separated).
+    imported_authors: Mapped[str] = mapped_column(sa.String(500), default="")
+
     head: Mapped["Revision | None"] = relationship(foreign_keys=[head_id], post_update=True)
     published: Mapped["Revision | None"] = relationship(foreign_keys=[published_id], post_update=True)
     licence: Mapped["Licence"] = relationship()  # noqa: F821
+    # The published state's tags (pending tag changes live in the head revision's snapshot).
+    tags: Mapped[list["Tag"]] = relationship(secondary="page_tags", order_by="Tag.slug")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Page {self.slug}>"
@@ -59,6 +64,9 @@ class Revision(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     html: Mapped[str | None] = mapped_column(sa.Text)  # rendered cache; NULL means render again
     summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Snapshots, so tag and licence changes are revisions like any edit.
+    tags: Mapped[str] = mapped_column(sa.String(1000), default="")  # display names, comma separated
+    licence_code: Mapped[str | None] = mapped_column(sa.String(40))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     author_label: Mapped[str] = mapped_column(sa.String(80), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

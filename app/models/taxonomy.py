@@ -1,4 +1,4 @@
-"""Licences (and, later, tags)."""
+"""Licences and tags."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,3 +38,23 @@ def seed_licences() -> None:
         if code not in existing:
             db.session.add(Licence(code=code, name=name, url=url, shareable=shareable))
     db.session.commit()
+
+
+page_tags = sa.Table(
+    "page_tags", db.metadata,
+    sa.Column("page_id", sa.ForeignKey("pages.id"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("tags.id"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A tag: `name` keeps how people wrote it, `slug` is the normalised key (case, accents, spaces)."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.slug}>"

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from app.database import begin_write
 from app.extensions import db
 from app.models import Licence, Link, Page, Redirect, Revision, utcnow
-from app.wiki import moderation
+from app.wiki import licensing, moderation, tagging
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, PageExists
 from app.wiki.merging import merge_texts
 from app.wiki.rendering import render_markdown, wiki_link_targets
@@ -90,13 +90,16 @@ def rendered_html(revision: Revision) -> Markup:
     return html
 
 
-def add_revision(page: Page, *, title: str, body: str, summary: str, author, author_label: str = "") -> Revision:
-    """Append a revision after the head (no commit, no status decision)."""
+def add_revision(page: Page, *, title: str, body: str, summary: str, author, author_label: str = "",
+                 tags: str | None = None, licence: str | None = None) -> Revision:
+    """Append a revision after the head (no commit, no status decision); tags and licence default to the head's."""
     head = page.head
     revision = Revision(
         page=page, number=(head.number + 1) if head else 1, parent_id=head.id if head else None,
         title=title, body=body, summary=summary, author=author if is_user(author) else None,
         author_label="" if is_user(author) else author_label, created_at=utcnow(),
+        tags=tags if tags is not None else (head.tags if head else ""),
+        licence_code=licence or (head.licence_code if head and head.licence_code else page.licence_code),
     )
     db.session.add(revision)
     page.head = revision
@@ -111,7 +114,7 @@ def is_user(author) -> bool:
 
 def create_page(*, title: str, body: str, summary: str = "", author=None, author_label: str = "",
                 slug: str | None = None, licence: str | None = None, visibility: str = "public",
-                publish_now: bool = False) -> Page:
+                tags: str = "", publish_now: bool = False) -> Page:
     """Create a page with its first revision; the slug comes from the title unless given.
 
     `publish_now` is for the site's own content (demo, import), never for a user's edit."""
@@ -131,8 +134,11 @@ def create_page(*, title: str, body: str, summary: str = "", author=None, author
                 created_at=utcnow(), updated_at=utcnow())
     db.session.add(page)
     db.session.flush()
+    if page.licence_code == licensing.INTERNAL and not publish_now:
+        licensing.check_licence_change(page, page.licence_code, author=author)
     revision = add_revision(page, title=title, body=body, summary=clean_summary(summary) or _("Page created"),
-                            author=author, author_label=author_label)
+                            author=author, author_label=author_label, tags=tagging.normalise_tag_field(tags),
+                            licence=page.licence_code)
     if publish_now:
         moderation.publish(page, revision)
     else:
@@ -151,14 +157,17 @@ def licence_code(code: str | None) -> str:
 
 
 def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=None, author_label: str = "",
-              base_revision: int | None) -> SaveResult:
+              base_revision: int | None, tags: str | None = None, licence: str | None = None,
+              licence_confirmed: bool = False) -> SaveResult:
     """Save an edit as a new revision on top of the head.
 
     If the head moved since `base_revision`, merge three-way; a real conflict raises EditConflict
-    carrying the submitted text, and nothing is written."""
+    carrying the submitted text, and nothing is written. `tags` and `licence` left None keep the head's."""
     begin_write(page)
     title, body, summary = clean_title(title), clean_body(body), clean_summary(summary)
     head = page.head
+    tags = head.tags if tags is None else tagging.normalise_tag_field(tags)
+    licence = licence or head.licence_code or page.licence_code
     merged = False
     if base_revision is not None and base_revision != head.number:
         base = get_revision(page, base_revision)
@@ -168,11 +177,15 @@ def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=No
         if not result.clean:
             raise EditConflict(head=head, base_body=base.body, submitted_body=body)
         body, merged = normalise_body(result.text), True
-        if title == base.title:  # keep their title change unless this edit changed it too
-            title = head.title
-    if body == head.body and title == head.title:
+        # keep their title, tag and licence changes unless this edit changed them too
+        title = head.title if title == base.title else title
+        tags = head.tags if tags == base.tags else tags
+        licence = head.licence_code if licence == base.licence_code else licence
+    if (body, title, tags, licence) == (head.body, head.title, head.tags, head.licence_code):
         raise NothingChanged()
-    revision = add_revision(page, title=title, body=body, summary=summary, author=author, author_label=author_label)
+    licensing.check_licence_change(page, licence, author=author, confirmed=licence_confirmed)
+    revision = add_revision(page, title=title, body=body, summary=summary, author=author, author_label=author_label,
+                            tags=tags, licence=licence)
     moderation.settle_new_revision(page, revision, author)
     update_links(page, body)
     db.session.commit()
@@ -185,9 +198,10 @@ def restore_revision(page: Page, number: int, *, author=None, author_label: str 
     old = get_revision(page, number)
     if old is None:
         raise InvalidInput(_("This revision does not exist."))
-    if old.body == page.head.body and old.title == page.head.title:
+    if (old.body, old.title, old.tags) == (page.head.body, page.head.title, page.head.tags):
         raise NothingChanged(_("This revision is already the current text."))
-    revision = add_revision(page, title=old.title, body=old.body, author=author, author_label=author_label,
+    # The licence stays as it is: changing it has rules of its own (licensing.check_licence_change).
+    revision = add_revision(page, title=old.title, body=old.body, author=author, author_label=author_label, tags=old.tags,
                             summary=_("Restored revision %(n)d", n=number))
     moderation.settle_new_revision(page, revision, author)
     update_links(page, old.body)

@@ -65,14 +65,20 @@ def has_pending_before(page: Page, revision: Revision) -> bool:
 
 
 def same_content(a: Revision, b: Revision) -> bool:
-    return a.body == b.body and a.title == b.title
+    return (a.body, a.title, a.tags, a.licence_code) == (b.body, b.title, b.tags, b.licence_code)
 
 
 def publish(page: Page, revision: Revision) -> None:
+    """Make a revision the one readers see; the page's title, tags and licence follow it."""
+    from app.wiki.tagging import tags_for
+
     revision.status = "approved"
     page.published = revision
     page.title = revision.title
     page.updated_at = revision.created_at
+    if revision.licence_code:
+        page.licence_code = revision.licence_code
+    page.tags = tags_for(revision.tags)
     bump_change_seq(page)
 
 
@@ -133,7 +139,7 @@ def reject(page: Page, *, reviewer, comment: str = "") -> Revision:
         return page.head
     summary = _("Changes rejected: %(comment)s", comment=comment) if comment else _("Changes rejected")
     revision = add_revision(page, title=published.title, body=published.body, summary=summary,
-                            author=reviewer)
+                            author=reviewer, tags=published.tags, licence=published.licence_code)
     publish(page, revision)
     db.session.commit()
     return revision

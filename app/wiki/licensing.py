@@ -1,0 +1,88 @@
+"""Licences: which changes an editor may make, and who to credit."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Licence, Page, Revision
+from app.wiki.errors import InvalidInput, PermissionDenied
+from app.wiki.permissions import role_of
+
+# How much a licence lets others do: lower is freer. Share-alike content may not move to a freer
+# licence (that would relicense other people's contributions); "internal" leaves the commons.
+FREEDOM = {"CC0-1.0": 0, "Etalab-2.0": 1, "CC-BY-4.0": 1, "CC-BY-SA-4.0": 2}
+INTERNAL = "internal"
+
+
+def all_licences() -> list[Licence]:
+    return list(db.session.scalars(sa.select(Licence).order_by(Licence.shareable.desc(), Licence.code)))
+
+
+def check_licence_change(page: Page, new_code: str, *, author, confirmed: bool = False) -> None:
+    """Refuse a licence change the page's history does not allow, with a reason people understand."""
+    current = page.head.licence_code or page.licence_code
+    if new_code == current:
+        return
+    if db.session.get(Licence, new_code) is None:
+        raise InvalidInput(_("Unknown licence: %(code)s", code=new_code))
+    facilitator = role_of(author) in ("facilitator", "admin")
+    if new_code == INTERNAL or current == INTERNAL:
+        if not facilitator:
+            raise PermissionDenied(_("Only a facilitator can move a page in or out of the internal licence."))
+        if new_code == INTERNAL and not confirmed:
+            raise InvalidInput(_("Making this page internal takes it out of the commons: tick the confirmation box."))
+        return
+    strictest = max((FREEDOM.get(code, 2) for code in licences_in_history(page)), default=0)
+    if FREEDOM.get(new_code, 2) < strictest and not is_sole_author(page, author):
+        raise InvalidInput(_("Other people wrote this page under a licence that does not allow this change. "
+                             "Keep the licence, or ask every author."))
+
+
+def licences_in_history(page: Page) -> set[str]:
+    return set(db.session.scalars(sa.select(Revision.licence_code).where(
+        Revision.page_id == page.id, Revision.status == "approved", Revision.licence_code.is_not(None))))
+
+
+def is_sole_author(page: Page, author) -> bool:
+    if author is None or not getattr(author, "is_authenticated", False) or page.imported_authors:
+        return False
+    others = db.session.scalar(sa.select(sa.func.count(Revision.id)).where(
+        Revision.page_id == page.id, sa.or_(Revision.author_id.is_(None), Revision.author_id != author.id)))
+    return others == 0
+
+
+@dataclass(frozen=True)
+class Credits:
+    authors: list[tuple[str, int]]  # display name, number of published edits
+    anonymous_edits: int
+    imported: list[str]
+
+    @property
+    def names(self) -> list[str]:
+        return self.imported + [name for name, _count in self.authors if name not in self.imported]
+
+
+IMPORT_LABEL = "import"
+
+
+def credits(page: Page) -> Credits:
+    """Contributors of the page's published revisions, most edits first; anonymous edits grouped."""
+    rows = db.session.execute(sa.select(Revision).where(Revision.page_id == page.id, Revision.status == "approved")
+                              .options(sa.orm.selectinload(Revision.author))).scalars()
+    counts: Counter[str] = Counter()
+    anonymous = 0
+    for revision in rows:
+        if revision.author is not None:
+            counts[revision.author.name] += 1
+        elif revision.author_label == IMPORT_LABEL:
+            continue
+        elif revision.author_label:
+            counts[revision.author_label] += 1
+        else:
+            anonymous += 1
+    imported = [name.strip() for name in page.imported_authors.split(",") if name.strip()]
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
+    return Credits(authors=ordered, anonymous_edits=anonymous, imported=imported)

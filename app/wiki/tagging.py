@@ -1,0 +1,111 @@
+"""Tags: normalised keys with their display form, page tag sets, the tag index, rename and merge."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.database import begin_write
+from app.extensions import db
+from app.models import Page, Tag, page_tags
+from app.wiki.errors import InvalidInput
+from app.wiki.slugs import slugify
+
+MAX_TAG_LENGTH = 60
+MAX_TAGS_PER_PAGE = 20
+
+
+def tag_key(name: str) -> str:
+    """`Coopération`, `cooperation `, `COOPÉRATION` -> `cooperation`."""
+    return slugify(name)[:MAX_TAG_LENGTH]
+
+
+def parse_tags(text: str) -> list[str]:
+    """Display names from a comma-separated field: trimmed, deduplicated by key, sorted by key."""
+    names: dict[str, str] = {}
+    for raw in (text or "").replace(";", ",").split(","):
+        name = " ".join(raw.split())[:MAX_TAG_LENGTH]
+        key = tag_key(name)
+        if key and key not in names:
+            names[key] = name
+    if len(names) > MAX_TAGS_PER_PAGE:
+        raise InvalidInput(_("At most %(n)d tags per page.", n=MAX_TAGS_PER_PAGE))
+    return [names[key] for key in sorted(names)]
+
+
+def normalise_tag_field(text: str) -> str:
+    """The canonical snapshot stored on a revision, using existing tags' display forms."""
+    names = parse_tags(text)
+    known = {t.slug: t.name for t in db.session.scalars(sa.select(Tag).where(Tag.slug.in_([tag_key(n) for n in names])))}
+    return ", ".join(known.get(tag_key(name), name) for name in names)
+
+
+def tags_for(text: str) -> list[Tag]:
+    """Tag rows for a snapshot, creating the new ones."""
+    names = parse_tags(text)
+    keys = [tag_key(n) for n in names]
+    existing = {t.slug: t for t in db.session.scalars(sa.select(Tag).where(Tag.slug.in_(keys)))}
+    for name, key in zip(names, keys):
+        if key not in existing:
+            existing[key] = Tag(name=name, slug=key)
+            db.session.add(existing[key])
+    return [existing[key] for key in keys]
+
+
+def tag_counts(*, include_members: bool) -> list[tuple[Tag, int]]:
+    """Every tag in use on a live published page, with how many pages carry it."""
+    count = sa.func.count(page_tags.c.page_id)
+    query = (sa.select(Tag, count).join(page_tags, page_tags.c.tag_id == Tag.id)
+             .join(Page, Page.id == page_tags.c.page_id)
+             .where(Page.deleted.is_(False), Page.published_id.is_not(None))
+             .group_by(Tag.id).order_by(Tag.slug))
+    if not include_members:
+        query = query.where(Page.visibility == "public")
+    return [(tag, n) for tag, n in db.session.execute(query)]
+
+
+def find_tag(key: str) -> Tag | None:
+    return db.session.scalar(sa.select(Tag).where(Tag.slug == tag_key(key)))
+
+
+def pages_with_tag(tag: Tag, *, include_members: bool) -> list[Page]:
+    """Live published pages carrying the tag, by title."""
+    query = (sa.select(Page).join(page_tags, page_tags.c.page_id == Page.id)
+             .where(page_tags.c.tag_id == tag.id, Page.deleted.is_(False), Page.published_id.is_not(None))
+             .order_by(Page.title))
+    if not include_members:
+        query = query.where(Page.visibility == "public")
+    return list(db.session.scalars(query))
+
+
+def all_tag_names() -> list[str]:
+    """For autocompletion."""
+    return list(db.session.scalars(sa.select(Tag.name).order_by(Tag.slug)))
+
+
+def rename_tag(tag: Tag, new_name: str, *, by) -> Tag:
+    """Rename a tag; if the new name is another tag's, merge this one into it."""
+    from app.wiki.moderation import bump_change_seq, record_event
+
+    begin_write()
+    name = " ".join((new_name or "").split())[:MAX_TAG_LENGTH]
+    key = tag_key(name)
+    if not key:
+        raise InvalidInput(_("A tag needs at least one letter or digit."))
+    tag = db.session.get(Tag, tag.id)
+    target = db.session.scalar(sa.select(Tag).where(Tag.slug == key))
+    pages = list(db.session.scalars(sa.select(Page).join(page_tags, page_tags.c.page_id == Page.id)
+                                    .where(page_tags.c.tag_id == tag.id)))
+    old_name = tag.name
+    if target is None or target.id == tag.id:
+        tag.name, tag.slug = name, key
+        target = tag
+    else:
+        for page in pages:
+            if target not in page.tags:
+                page.tags.append(target)
+            page.tags.remove(tag)
+        db.session.delete(tag)
+    for page in pages:
+        bump_change_seq(page)
+        record_event(page, by, "tag", detail=f"{old_name} → {target.name}")
+    db.session.commit()
+    return target
