@@ -1,5 +1,6 @@
 """Gare centrale: a small, fast, safe collaborative wiki."""
 
+import importlib
 import os
 from pathlib import Path
 
@@ -27,9 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
 
     from app import cli, web
+    from app.wiki import search
 
     web.init_app(app)
     cli.init_app(app)
+    search.init_app(app)
     return app
 
 
@@ -47,13 +50,12 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
 
-def register_blueprints(app: Flask) -> None:
-    from app import admin, auth, changes, pages, review
-    from app.admin import views as _admin_views  # noqa: F401  (each views module attaches its views)
-    from app.auth import views as _auth_views  # noqa: F401
-    from app.changes import views as _changes_views  # noqa: F401
-    from app.pages import views as _pages_views  # noqa: F401
-    from app.review import views as _review_views  # noqa: F401
+BLUEPRINTS = ("pages", "auth", "review", "admin", "changes", "search", "tags")
 
-    for module in (pages, auth, review, admin, changes):
-        app.register_blueprint(module.bp)
+
+def register_blueprints(app: Flask) -> None:
+    """Each blueprint package defines `bp`; importing its `views` module attaches the views."""
+    for name in BLUEPRINTS:
+        package = importlib.import_module(f"app.{name}")
+        importlib.import_module(f"app.{name}.views")
+        app.register_blueprint(package.bp)

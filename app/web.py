@@ -45,6 +45,9 @@ def init_app(app: Flask) -> None:
     # Globals, not a context processor, so imported macros see them too.
     app.jinja_env.globals.update(can=can_current_user, current_locale=select_locale, languages=LANGUAGES,
                                  pending_count=pending_count, htmx_config=HTMX_CONFIG)
+    from app.wiki.tagging import tag_key
+
+    app.jinja_env.filters["tag_key"] = tag_key
     login.user_loader(load_user)
     login.login_view = "auth.login"
 

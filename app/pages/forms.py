@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
@@ -12,12 +12,19 @@ class EditForm(FlaskForm):
     summary = StringField(_l("Summary of your changes"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
     section = HiddenField(validators=[Optional(), Regexp(r"^\d{1,5}$")])
+    tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(), Length(max=1000)])
+    licence = SelectField(_l("Licence"), validators=[Optional()], validate_choice=False)
+    licence_confirmed = BooleanField(_l("I confirm: this page leaves the commons and stays inside the group."))
 
     def base_number(self) -> int | None:
         return int(self.base_revision.data) if self.base_revision.data else None
 
     def section_number(self) -> int | None:
         return int(self.section.data) if self.section.data else None
+
+
+class TagsForm(FlaskForm):
+    tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(), Length(max=1000)])
 
 
 class TitleForm(FlaskForm):

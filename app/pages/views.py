@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.pages import bp
-from app.pages.forms import EditForm, TitleForm
+from app.pages.forms import EditForm, TagsForm, TitleForm
 from app.config import LANGUAGES
 from app.extensions import db
-from app.web import render_htmx, safe_next_url
-from app.wiki import editing, moderation, sections
+from app.web import render_htmx, safe_next_url, wants_fragment
+from app.wiki import editing, licensing, moderation, sections, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, WikiError
 from app.wiki.permissions import can, require
@@ -106,7 +106,7 @@ def show(slug):
     page = load_page(slug)
     revision = visible_revision(page)
     return render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision,
-                       html=article_html(page, revision))
+                       html=article_html(page, revision), credits=licensing.credits(page))
 
 
 def article_html(page, revision):
@@ -143,8 +143,9 @@ def edit_existing(page):
         return render_editor(page, form, status=422)
     try:
         body = full_body(page, form)
-        result = editing.save_edit(page, title=form.title.data, body=body,
-                                   summary=form.summary.data, author=actor(), base_revision=form.base_number())
+        result = editing.save_edit(page, title=form.title.data, body=body, summary=form.summary.data,
+                                   author=actor(), base_revision=form.base_number(), tags=form.tags.data or "",
+                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data)
     except EditConflict as conflict:
         form.base_revision.data = str(conflict.head.number)  # the next save builds on what is there now
         return render_editor(page, form, status=409, conflict=conflict,
@@ -162,7 +163,7 @@ def open_editor(page, form, section: int | None):
     """The editor on the head, or on one of its sections."""
     head = page.head
     form.title.data, form.base_revision.data = head.title, str(head.number)
-    form.body.data = head.body
+    form.body.data, form.tags.data, form.licence.data = head.body, head.tags, head.licence_code or page.licence_code
     if section is not None:
         text = sections.get_section(head.body, section)
         if text is None:
@@ -193,7 +194,8 @@ def create(slug):
         return render_editor(None, form, slug=slug, status=422)
     try:
         page = editing.create_page(title=form.title.data, body=form.body.data or "", summary=form.summary.data,
-                                   author=actor(), slug=slug)
+                                   author=actor(), slug=slug, tags=form.tags.data or "",
+                                   licence=form.licence.data or None)
     except WikiError as error:
         return render_editor(None, form, slug=slug, status=error.status_code, error=error.message)
     announce_save(page.head)
@@ -201,6 +203,10 @@ def create(slug):
 
 
 def render_editor(page, form, status=200, **context):
+    form.licence.choices = [(l.code, l.name) for l in licensing.all_licences()]
+    if not form.licence.data:
+        form.licence.data = current_app.config["WIKI_DEFAULT_LICENCE"]
+    context.setdefault("known_tags", tagging.all_tag_names())
     return render_htmx("pages/edit.html", "pages/_editor.html", status=status, page=page, form=form,
                        slug=page.slug if page else context.pop("slug"), **context)
 
@@ -345,3 +351,46 @@ def language():
         current_user.language = code
         db.session.commit()
     return response
+
+
+@bp.route("/wiki/<slug>/tags", methods=["GET", "POST"])
+def tags(slug):
+    """Edit a page's tags on their own (inline with htmx); the change is a revision like any edit."""
+    page = load_page(slug, "edit")
+    form = TagsForm()
+    if request.method == "GET":
+        form.tags.data = page.head.tags
+        return render_tags(page, form, editing=True)
+    if not form.validate_on_submit():
+        return render_tags(page, form, editing=True, status=422)
+    head = page.head
+    try:
+        result = editing.save_edit(page, title=head.title, body=head.body, author=actor(), base_revision=head.number,
+                                   tags=form.tags.data or "", summary=_("Tags changed"))
+        announce_save(result.revision)
+    except NothingChanged:
+        pass
+    except WikiError as error:
+        return render_tags(page, form, editing=True, status=error.status_code, error=error.message)
+    if wants_fragment():
+        return render_tags(page, form, editing=False)
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def render_tags(page, form, *, editing: bool, status: int = 200, error=None):
+    return render_htmx("pages/tags.html", "pages/_tags.html", status=status, page=page, form=form,
+                       editing=editing, error=error, revision=visible_revision(page),
+                       known_tags=tagging.all_tag_names())
+
+
+@bp.get("/wiki/<slug>/credits")
+def credits(slug):
+    """Who wrote this page, with their number of published edits."""
+    page = load_page(slug)
+    return render_template("pages/credits.html", page=page, credits=licensing.credits(page))
+
+
+@bp.get("/licences")
+def licences():
+    """The licences explained in plain words."""
+    return render_template("pages/licences.html", licences=licensing.all_licences())

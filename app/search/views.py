@@ -1,0 +1,43 @@
+"""Thin views over app.wiki.search."""
+
+from flask import render_template, request
+from flask_login import current_user
+
+from app.search import bp
+from app.web import render_htmx
+from app.wiki import editing, search
+from app.wiki.errors import WikiError
+from app.wiki.permissions import can, is_member
+from app.wiki.slugs import slugify
+
+
+@bp.get("/search")
+def results():
+    """Search results for `q`, filtered by `tag`, one page at a time."""
+    text = request.args.get("q", "")
+    tag = request.args.get("tag", "")
+    page = request.args.get("page", 1, type=int) or 1
+    try:
+        found = search.query(text, member=is_member(current_user), tag=tag, page=page)
+    except WikiError as error:
+        return render_htmx("search/results.html", "search/_results.html", status=error.status_code,
+                           q=text[:search.MAX_QUERY_LENGTH], results=None, error=error.message)
+    return render_htmx("search/results.html", "search/_results.html", q=found.text, results=found,
+                       new_page=new_page_proposal(found))
+
+
+def new_page_proposal(found):
+    """(slug, title) of a page to create when nothing was found and this user may create it."""
+    slug = slugify(found.text)
+    if found.total or not slug or found.tag or not can(current_user, "create"):
+        return None
+    if editing.find_page(slug)[0] is not None:
+        return None
+    return slug, found.text
+
+
+@bp.get("/search/suggest")
+def suggest():
+    """Titles starting with the typed words: a small fragment for search as you type."""
+    matches = search.suggest(request.args.get("q", ""), member=is_member(current_user))
+    return render_template("search/_suggest.html", matches=matches)

@@ -1,0 +1,714 @@
+"""Full-text search with Whoosh: French analysis, one index per machine, kept in sync by a watermark.
+
+The database is the truth. Every publish, rename, delete, undelete or visibility change gives the
+page the next number of the global change sequence (moderation.bump_change_seq). The index holds,
+in a meta document committed together with the pages, the highest number it has seen; catch_up()
+indexes the pages above it. Writers take the Whoosh lock without waiting: if it is busy, whoever
+holds it, or the next request, catches up. A missing or broken index is recreated empty and refilled
+the same way, so every worker on every machine converges on the database."""
+
+import logging
+import re
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import chain
+from math import ceil
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from whoosh import index as whoosh_index
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import CharsetFilter, LowercaseFilter, NgramFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.support.charset import accent_map
+from whoosh.util.filelock import FileLock
+from whoosh.writing import CLEAR
+
+from app.extensions import db
+from app.models import Page, Revision
+from app.wiki.errors import WikiError
+from app.wiki.slugs import slugify
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or the analysis changes: an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+META_ID = "meta"  # the id of the document holding the watermark
+NOTHING_INDEXED = -1  # watermark of an empty index; pages never published have change_seq 0
+
+MAX_QUERY_LENGTH = 500
+MAX_QUERY_WORDS = 32
+MAX_NESTING = 8
+MAX_PAGE = 50  # deeper pages cost more than anyone reads
+TITLE_BOOST = 3.0
+BATCH_SIZE = 500
+REQUEST_BUDGET_SECONDS = 2.0  # a request refilling a lost index stops after this and answers
+REBUILD_LOCK_WAIT_SECONDS = 60.0
+PREFIX_MAX = 20
+EXCERPT_CHARS = 240
+
+
+class QueryError(WikiError):
+    """A query we will not run; the message says what to change."""
+
+    default_message = _l("This search cannot be run. Try simpler words.")
+
+
+class SearchUnavailable(WikiError):
+    status_code = 503
+    default_message = _l("Search is unavailable for a moment. Please try again shortly.")
+
+
+# --- Analysis -------------------------------------------------------------------------------------
+
+FOLDING = {**accent_map, ord("œ"): "oe", ord("æ"): "ae"}  # after lowercasing: only lower-case keys matter
+
+# Articles, prepositions, pronouns and conjunctions, accent-folded. Removed at index and query time
+# alike with positions renumbered, so a quoted phrase containing them still matches.
+STOP_WORDS = frozenset("""
+    a au aux avec c ce ces cet cette d dans de des du elle elles en et il ils j je l la le les leur
+    leurs lui m ma mais me mes n ne nos notre nous on ou par pour qu que qui s sa se ses son sur t ta
+    te tes ton tu un une vos votre vous y
+    an and are for in is it of that the this to with
+""".split())
+
+
+def text_analyzer():
+    """Words, lower case, accents folded, stop words out, French stems: `Coopérations` -> `cooper`."""
+    return (RegexTokenizer() | LowercaseFilter() | CharsetFilter(FOLDING)
+            | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter(lang="fr", cachesize=100_000))
+
+
+def word_analyzer():
+    """Words, lower case, accents folded: how titles are matched while typing."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(FOLDING)
+
+
+def prefix_analyzer():
+    """Every beginning of every title word, so search-as-you-type is a term lookup."""
+    return word_analyzer() | NgramFilter(minsize=1, maxsize=PREFIX_MAX, at="start")
+
+
+TEXT_ANALYZER = text_analyzer()
+WORD_ANALYZER = word_analyzer()
+
+
+def make_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),  # the page id: slugs change on rename
+        slug=ID(stored=True, unique=True),
+        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
+        title_start=TEXT(analyzer=prefix_analyzer(), phrase=False),
+        body=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        licence=ID(stored=True),
+        visibility=ID(stored=True),  # public, members, or meta for the watermark document
+        updated=DATETIME(stored=True),
+        watermark=NUMERIC(int, bits=64, stored=True),
+        version=NUMERIC(int, stored=True),
+    )
+
+
+def analysed(word: str) -> str | None:
+    """The indexed form of one word, or None for a stop word."""
+    return next((token.text for token in TEXT_ANALYZER(word)), None)
+
+
+def folded_words(text: str) -> list[str]:
+    return [token.text for token in WORD_ANALYZER(text)]
+
+
+# --- Markdown to plain text -----------------------------------------------------------------------
+
+MARKUP_RULES = [
+    (re.compile(r"<[^>\n]{0,300}>"), " "),  # HTML tags
+    (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # images: their alt text
+    (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # links: their label
+    (re.compile(r"\[\[([^\[\]\n|#]+)(?:#[^\[\]\n|]*)?\|([^\[\]\n]+)\]\]"), r"\2"),  # [[Page|label]]
+    (re.compile(r"\[\[([^\[\]\n|#]+)(?:#[^\[\]\n|]*)?\]\]"), r"\1"),  # [[Page]]
+    (re.compile(r"^\s{0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # block markers
+    (re.compile(r"^\s*(?:[-*_=]\s*){3,}$|^\s*\|?[\s:|-]{3,}\|?\s*$", re.MULTILINE), ""),  # rules, table lines
+    (re.compile(r"\[\^[^\]\n]*\]:?|`{3,}\w*|[*_`~|]+"), " "),  # footnote marks, fences, emphasis, pipes
+    (re.compile(r"[ \t]+"), " "),
+    (re.compile(r"\s*\n\s*"), "\n"),
+]
+
+
+def plain_text(markdown: str) -> str:
+    """What a reader sees of a Markdown body, roughly: what we index and quote in excerpts."""
+    for pattern, replacement in MARKUP_RULES:
+        markdown = pattern.sub(replacement, markdown)
+    return markdown.strip()
+
+
+# --- The index handle -----------------------------------------------------------------------------
+
+class SearchIndex:
+    """One process's handle on one index folder: opens it, recreates it, hands out searchers."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.schema = make_schema()
+        self.parser = make_parser(self.schema)
+        self._index = None
+        self._generation = 0  # bumped on every recreate, so threads drop searchers of the old index
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def index(self):
+        with self._lock:
+            if self._index is None:
+                self._index = self._open_or_create()
+            return self._index
+
+    def _open_or_create(self):
+        if self.usable():
+            return whoosh_index.open_dir(str(self.path), schema=self.schema)
+        if whoosh_index.exists_in(str(self.path)):
+            log.warning("The search index in %s is unreadable or outdated; rebuilding it from the database",
+                        self.path)
+        else:
+            log.info("Creating the search index in %s", self.path)
+        return self._create(force=False)
+
+    def recreate(self, reason: str, *, force: bool = False):
+        """Start again from an empty index, which catch_up() refills from the database."""
+        log.warning("The search index in %s failed (%s); rebuilding it from the database", self.path, reason)
+        self.forget_searcher()
+        with self._lock:
+            self._index = self._create(force=force)
+            return self._index
+
+    def _create(self, *, force: bool):
+        """Replace the folder by an empty index, unless another process has just repaired it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        guard = FileLock(str(self.path.parent / f".{self.path.name}.lock"))
+        guard.acquire(blocking=True)
+        try:
+            if force or not self.usable():
+                shutil.rmtree(self.path, ignore_errors=True)
+                self.path.mkdir(parents=True)
+                writer = whoosh_index.create_in(str(self.path), self.schema).writer()
+                writer.add_document(**meta_fields(NOTHING_INDEXED))
+                writer.commit()
+            index = whoosh_index.open_dir(str(self.path), schema=self.schema)
+        finally:
+            guard.release()
+        self._generation += 1
+        return index
+
+    def usable(self) -> bool:
+        """True if the folder holds an index that opens and has this version's format."""
+        try:
+            if not whoosh_index.exists_in(str(self.path)):
+                return False
+            with whoosh_index.open_dir(str(self.path), schema=self.schema).searcher() as searcher:
+                return (searcher.document(id=META_ID) or {}).get("version") == SCHEMA_VERSION
+        except Exception:  # noqa: BLE001  (a damaged index raises anything)
+            return False
+
+    def searcher(self):
+        """This thread's searcher, moved on to the latest commit."""
+        index, local = self.index(), self._local
+        current = getattr(local, "searcher", None)
+        if current is None or local.generation != self._generation:
+            self.forget_searcher()
+            fresh = index.searcher()
+        else:
+            fresh = current.refresh()
+        if fresh is not current:
+            local.searcher, local.generation, local.watermark, local.tagged = fresh, self._generation, None, None
+        return fresh
+
+    def forget_searcher(self) -> None:
+        current = getattr(self._local, "searcher", None)
+        self._local.searcher = None
+        if current is not None:
+            current.close()
+
+    def watermark(self) -> int:
+        """The highest change_seq that this thread's view of the index holds."""
+        searcher = self.searcher()
+        if self._local.watermark is None:
+            meta = searcher.document(id=META_ID) or {}
+            self._local.watermark = meta.get("watermark", NOTHING_INDEXED)
+        return self._local.watermark
+
+    def tagged(self) -> dict[str, set[int]]:
+        """The documents of each tag in this thread's view of the index, read once per view."""
+        searcher = self.searcher()
+        if self._local.tagged is None:
+            reader = searcher.reader()
+            self._local.tagged = {tag: set(reader.postings("tags", tag).all_ids())
+                                  for tag in reader.field_terms("tags")}
+        return self._local.tagged
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:200]
+
+
+def meta_fields(watermark: int) -> dict:
+    return {"id": META_ID, "visibility": "meta", "watermark": watermark, "version": SCHEMA_VERSION}
+
+
+def current_index() -> SearchIndex:
+    return current_app.extensions["wiki_search"]
+
+
+# --- Keeping the index in sync --------------------------------------------------------------------
+
+def latest_change() -> int:
+    """The highest change_seq in the database (one indexed MAX, cheap)."""
+    with db.engine.connect() as connection:
+        value = connection.execute(sa.select(sa.func.max(Page.change_seq))).scalar()
+    return NOTHING_INDEXED if value is None else value
+
+
+def is_behind() -> bool:
+    return latest_change() > current_index().watermark()
+
+
+def catch_up(*, budget: float | None = REQUEST_BUDGET_SECONDS) -> bool:
+    """Index the pages changed since the watermark.
+
+    Returns True when the index is current; False when another writer holds the lock (it, or the
+    next request, finishes the job) or when `budget` seconds ran out while refilling a lost index."""
+    index = current_index()
+    deadline = None if budget is None else time.monotonic() + budget
+    recovered = False
+    while True:
+        try:
+            done = index_next_batch(index)
+        except whoosh_index.LockError:
+            return False
+        except sa.exc.SQLAlchemyError:
+            raise
+        except Exception as error:  # noqa: BLE001  (the folder vanished or is damaged: once, start again)
+            if recovered:
+                raise
+            index.recreate(describe(error))
+            recovered = True
+            continue
+        if done:
+            return True
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+
+
+def index_next_batch(index: SearchIndex) -> bool:
+    """Index up to BATCH_SIZE changed pages in one commit; True when none remain."""
+    whoosh = index.index()
+    writer = whoosh.writer(timeout=0)  # never wait: LockError if another writer is busy
+    try:
+        with whoosh.searcher() as searcher:  # read under the lock: nobody else commits meanwhile
+            mark = (searcher.document(id=META_ID) or {}).get("watermark", NOTHING_INDEXED)
+        with db.engine.connect() as connection:
+            rows = changed_pages(connection, after=mark, limit=BATCH_SIZE)
+            tags = tags_by_page(connection, [row.id for row in rows])
+        if not rows:
+            writer.cancel()
+            return True
+        for row in rows:
+            write_page(writer, row, tags.get(row.id, ()))
+        writer.update_document(**meta_fields(rows[-1].change_seq))
+        writer.commit()
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return len(rows) < BATCH_SIZE
+
+
+def changed_pages(connection, *, after: int, limit: int, upto: int | None = None) -> list:
+    """Pages whose change_seq is above `after` (and at most `upto`), oldest change first, with their
+    published title and text."""
+    select = (sa.select(Page.id, Page.slug, Page.visibility, Page.licence_code, Page.deleted, Page.change_seq,
+                        Page.updated_at, Revision.title, Revision.body)
+              .outerjoin(Revision, Revision.id == Page.published_id)
+              .where(Page.change_seq > after).order_by(Page.change_seq).limit(limit))
+    if upto is not None:
+        select = select.where(Page.change_seq <= upto)
+    return connection.execute(select).all()
+
+
+def tags_by_page(connection, page_ids: list[int]) -> dict[int, list[str]]:
+    """Tag slugs of each page. Tags do not exist yet: when they do, query them here."""
+    return {}
+
+
+def write_page(writer, row, tags) -> None:
+    """Index the page's published revision, or remove the page if readers cannot see it."""
+    if is_readable(row):
+        writer.update_document(**page_fields(row, tags))
+    else:
+        writer.delete_by_term("id", str(row.id))
+
+
+def is_readable(row) -> bool:
+    return not row.deleted and row.body is not None
+
+
+def page_fields(row, tags) -> dict:
+    return dict(id=str(row.id), slug=row.slug, title=row.title, title_start=row.title,
+                body=plain_text(row.body), tags=",".join(tags), licence=row.licence_code,
+                visibility=row.visibility, updated=row.updated_at)
+
+
+def rebuild() -> int:
+    """Index every page again from the database, in one commit; return how many pages are indexed.
+
+    Waits for a running catch-up instead of skipping. Pages changed meanwhile get a change_seq
+    above `target`, so the next catch-up indexes them."""
+    index = current_index()
+    if not index.usable():
+        index.recreate("missing or unreadable", force=True)
+    writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS)
+    count = 0
+    try:
+        with db.engine.connect() as connection:
+            target = connection.execute(sa.select(sa.func.max(Page.change_seq))).scalar()
+            mark = NOTHING_INDEXED
+            while rows := changed_pages(connection, after=mark, limit=BATCH_SIZE, upto=target):
+                tags = tags_by_page(connection, [row.id for row in rows])
+                for row in filter(is_readable, rows):
+                    writer.add_document(**page_fields(row, tags.get(row.id, ())))
+                    count += 1
+                mark = rows[-1].change_seq
+        writer.add_document(**meta_fields(NOTHING_INDEXED if target is None else target))
+        writer.commit(mergetype=CLEAR)  # the new segment replaces every old one, atomically for readers
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return count
+
+
+# --- Running queries ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    title: str
+    excerpt: Markup
+    tags: tuple[str, ...]
+    updated: datetime | None
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    text: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 20
+    facets: list[tuple[str, int]] = field(default_factory=list)  # (tag, count), most frequent first
+    suggestion: str | None = None  # "did you mean", a whole corrected query
+    tag: str | None = None
+
+    @property
+    def page_count(self) -> int:
+        return min(MAX_PAGE, max(1, ceil(self.total / self.per_page)))
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    slug: str
+    title: str
+
+
+def make_parser(schema: Schema) -> qparser.QueryParser:
+    """Title and body, all words required; phrases, OR, minus, tag: and title:. No wildcards."""
+    parser = qparser.MultifieldParser(["title", "body"], schema, fieldboosts={"title": TITLE_BOOST},
+                                      group=qparser.AndGroup)
+    for plugin in (qparser.WildcardPlugin, qparser.RangePlugin, qparser.BoostPlugin, qparser.EveryPlugin,
+                   qparser.SingleQuotePlugin, qparser.FieldsPlugin, qparser.OperatorsPlugin):
+        parser.remove_plugin_class(plugin)
+    parser.add_plugins([
+        qparser.FieldsPlugin(expr=r"(?P<text>tags?|title|titre|licence):"),
+        qparser.FieldAliasPlugin({"tags": ["tag"], "title": ["titre"]}),
+        qparser.PlusMinusPlugin(),
+        qparser.OperatorsPlugin(And=r"(?<=\s)(?:AND|ET)(?=\s)", Or=r"(?<=\s)(?:OR|OU)(?=\s)",
+                                Not=r"(^|(?<=(\s|[()])))(?:NOT|SAUF)(?=\s)",
+                                AndNot=None, AndMaybe=None, Require=None),
+    ])
+    return parser
+
+
+def check_query_text(text: str) -> None:
+    """Refuse what would be slow or meaningless, with a message that says what to change."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(_l("Your search is too long (at most %(n)d characters).", n=MAX_QUERY_LENGTH))
+    if len(text.split()) > MAX_QUERY_WORDS:
+        raise QueryError(_l("Your search has too many words (at most %(n)d).", n=MAX_QUERY_WORDS))
+    depth = deepest = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise QueryError(_l("Your search has too many nested parentheses."))
+
+
+def parse(index: SearchIndex, text: str):
+    """The Whoosh query for a user's text, or QueryError."""
+    check_query_text(text)
+    try:
+        parsed = index.parser.parse(text)
+    except Exception as error:  # noqa: BLE001  (the parser has no error contract)
+        log.info("Unparsable search %r: %s", text, describe(error))
+        raise QueryError() from error
+    if sum(1 for _leaf in parsed.leaves()) > 4 * MAX_QUERY_WORDS:
+        raise QueryError(_l("Your search has too many words (at most %(n)d).", n=MAX_QUERY_WORDS))
+    return parsed
+
+
+def hidden_documents(member: bool):
+    """What a reader must never get: the meta document, and members-only pages for visitors."""
+    if member:
+        return wq.Term("visibility", "meta")
+    return wq.Or([wq.Term("visibility", "meta"), wq.Term("visibility", "members")])
+
+
+def with_recovery(action):
+    """Run `action(searcher)` on an up-to-date index; rebuild a missing or broken one, once."""
+    index = current_index()
+    try:
+        if is_behind():
+            catch_up()
+        return action(index.searcher())
+    except (WikiError, sa.exc.SQLAlchemyError):
+        raise
+    except Exception as error:  # noqa: BLE001  (a damaged index raises anything)
+        if index.usable():
+            log.exception("A search failed on a readable index")
+            raise QueryError() from error
+        index.recreate(describe(error))
+    try:
+        catch_up()
+        return action(index.searcher())
+    except WikiError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        log.exception("Search is unavailable")
+        raise SearchUnavailable() from error
+
+
+def query(text: str, *, member: bool, tag: str | None = None, page: int = 1, per_page: int = 20) -> SearchResults:
+    """Search the published text of the pages this reader may see. Raises QueryError for a bad query."""
+    text = " ".join((text or "").split())
+    tag = slugify(tag or "") or None
+    page = min(max(page, 1), MAX_PAGE)
+    empty = SearchResults(text=text, page=page, per_page=per_page, tag=tag)
+    if not text and not tag:
+        return empty
+    parsed = parse(current_index(), text) if text else wq.Every()
+    if parsed is wq.NullQuery:  # nothing but stop words
+        return empty
+    return with_recovery(lambda searcher: run_query(searcher, parsed, empty, hidden_documents(member)))
+
+
+def run_query(searcher, parsed, request: SearchResults, mask) -> SearchResults:
+    """One page of hits, the total, tag counts and a spelling suggestion."""
+    tag_filter = wq.Term("tags", request.tag) if request.tag else None
+    first = (request.page - 1) * request.per_page
+    results = searcher.search(parsed, limit=first + request.per_page, filter=tag_filter, mask=mask)
+    matched = results.docs()
+    highlight = positive_terms(parsed, "body")
+    hits = [make_hit(hit, highlight) for hit in results[first:first + request.per_page]]
+    return replace(request, hits=hits, total=len(matched), facets=tag_facets(current_index().tagged(), matched),
+                   suggestion=did_you_mean(searcher, request.text, mask) if request.text else None)
+
+
+def make_hit(hit, highlight: set[str]) -> Hit:
+    fields = hit.fields()
+    return Hit(slug=fields["slug"], title=fields["title"], excerpt=excerpt(fields.get("body", ""), highlight),
+               tags=tuple(t for t in fields.get("tags", "").split(",") if t), updated=fields.get("updated"))
+
+
+def tag_facets(tagged: dict[str, set[int]], matched: set[int], limit: int = 20) -> list[tuple[str, int]]:
+    """How many of the matched pages carry each tag, most frequent first."""
+    counts = ((tag, len(documents & matched)) for tag, documents in tagged.items())
+    return sorted(((tag, n) for tag, n in counts if n), key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
+def positive_terms(parsed, fieldname: str) -> set[str]:
+    """The words the query asks for in `fieldname` (not the excluded ones): what to highlight."""
+    if isinstance(parsed, wq.Not):
+        return set()
+    if isinstance(parsed, wq.AndNot):
+        return positive_terms(parsed.a, fieldname)
+    if isinstance(parsed, wq.Term):
+        return {parsed.text} if parsed.fieldname == fieldname else set()
+    if isinstance(parsed, wq.Phrase):
+        return set(parsed.words) if parsed.fieldname == fieldname else set()
+    return set(chain.from_iterable(positive_terms(child, fieldname) for child in parsed.children()))
+
+
+# --- Excerpts -------------------------------------------------------------------------------------
+
+def variants_by_letter() -> dict[str, str]:
+    """Each folded letter and the accented letters that fold to it: `e` -> `eéèêë…`."""
+    variants: dict[str, set[str]] = {}
+    for code, folded in FOLDING.items():
+        if len(folded) == 1:
+            variants.setdefault(folded, {folded}).add(chr(code))
+    return {letter: "".join(sorted(chars)) for letter, chars in variants.items()}
+
+
+VARIANTS = variants_by_letter()
+
+
+def excerpt(text: str, stems: set[str], size: int = EXCERPT_CHARS) -> Markup:
+    """A window of the text around the first match, matched words in <mark>, all of it escaped."""
+    spans = matching_spans(text, stems)
+    start = max(0, spans[0][0] - size // 3) if spans else 0
+    end = min(len(text), start + size)
+    start, end = word_boundary(text, start, backwards=True), word_boundary(text, end)
+    pieces, position = [], start
+    for span_start, span_end in spans:
+        if span_start >= start and span_end <= end:
+            pieces += [escape(text[position:span_start]), Markup("<mark>%s</mark>") % text[span_start:span_end]]
+            position = span_end
+    pieces.append(escape(text[position:end]))
+    body = Markup("").join(pieces)
+    return Markup("{}{}{}").format("… " if start > 0 else "", body, " …" if end < len(text) else "")
+
+
+def word_boundary(text: str, position: int, backwards: bool = False) -> int:
+    """Move `position` to the nearest space so no word is cut in half."""
+    if position <= 0 or position >= len(text):
+        return position
+    found = text.rfind(" ", 0, position) if backwards else text.find(" ", position)
+    return position if found == -1 else (found + 1 if backwards else found)
+
+
+def matching_spans(text: str, stems: set[str]) -> list[tuple[int, int]]:
+    """(start, end) of the words of `text` whose indexed form is one of `stems`."""
+    if not stems or not text:
+        return []
+    if any("oe" in stem or "ae" in stem for stem in stems):  # œ and æ fold to two letters: analyse it all
+        return [(t.startchar, t.endchar) for t in TEXT_ANALYZER(text, chars=True) if t.text in stems]
+    # A regex finds the words starting like a stem, in any accents or case; the analyzer confirms each.
+    candidates = re.compile(r"\b(?:%s)\w*" % "|".join(sorted({accent_pattern(stem[:4]) for stem in stems})),
+                            re.IGNORECASE)
+    return [match.span() for match in candidates.finditer(text) if analysed(match.group()) in stems]
+
+
+def accent_pattern(letters: str) -> str:
+    """`ete` -> `[eéèêë][tţ…][eéèêë]`, matching the letters with or without accents."""
+    return "".join(f"[{re.escape(VARIANTS[c])}]" if c in VARIANTS else re.escape(c) for c in letters)
+
+
+# --- Did you mean ---------------------------------------------------------------------------------
+
+PLAIN_WORD = re.compile(r"(?<![\w:-])[^\W\d_]{3,}(?![\w:])")
+
+
+def did_you_mean(searcher, text: str, mask) -> str | None:
+    """The query with unknown words replaced by close words that this reader would find."""
+    corrected, changed = text, False
+    for word in dict.fromkeys(PLAIN_WORD.findall(text)):
+        if word in ("AND", "OR", "NOT", "ET", "OU", "SAUF"):
+            continue
+        stem = analysed(word)
+        if stem is None or searcher.doc_frequency("body", stem) or searcher.doc_frequency("title", stem):
+            continue
+        replacement = closest_word(searcher, folded_words(word)[0], mask)
+        if replacement:
+            corrected, changed = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, corrected, count=1), True
+    return corrected if changed else None
+
+
+def closest_word(searcher, word: str, mask) -> str | None:
+    """The most frequent indexed word within one edit (two for long words) that the reader can see."""
+    reader = searcher.reader()
+    for distance in (1, 2) if len(word) > 5 else (1,):
+        candidates = set(reader.terms_within("spell_body", word, distance, prefix=1))
+        candidates |= set(reader.terms_within("spell_title", word, distance, prefix=1))
+        ranked = sorted(candidates - {word}, key=lambda c: (-searcher.doc_frequency("body", analysed(c) or c), c))
+        for candidate in ranked[:5]:
+            stem = analysed(candidate)
+            if stem and searcher.search(wq.Term("body", stem), limit=1, mask=mask).scored_length():
+                return candidate
+    return None
+
+
+# --- Search as you type ---------------------------------------------------------------------------
+
+def suggest(prefix: str, *, member: bool, limit: int = 8) -> list[TitleMatch]:
+    """Titles whose words start with the typed words, for search as you type. Never raises for input."""
+    words = [word[:PREFIX_MAX] for word in folded_words((prefix or "")[:100])][:6]
+    if not words or sum(map(len, words)) < 2:
+        return []
+    terms = wq.And([wq.Term("title_start", word) for word in words])
+    try:
+        return with_recovery(lambda searcher: [
+            TitleMatch(slug=hit["slug"], title=hit["title"])
+            for hit in searcher.search(terms, limit=limit, mask=hidden_documents(member))])
+    except WikiError:
+        return []
+
+
+# --- Wiring ---------------------------------------------------------------------------------------
+
+search_cli = AppGroup("search", help="Manage the full-text search index.")
+
+
+@search_cli.command("rebuild")
+def rebuild_command():
+    """Rebuild this machine's search index from the database."""
+    started = time.monotonic()
+    count = rebuild()
+    click.echo(f"Search index rebuilt: {count} pages indexed in {time.monotonic() - started:.1f} s.")
+
+
+STALE = "wiki_search_stale"
+_listening = False
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its index handle and CLI, and catch up after each commit that changed pages."""
+    path = app.config.get("WIKI_SEARCH_INDEX") or Path(app.instance_path) / "search-index"
+    app.extensions["wiki_search"] = SearchIndex(Path(path).resolve())
+    app.cli.add_command(search_cli)
+    listen_for_page_changes()
+
+
+def listen_for_page_changes() -> None:
+    global _listening
+    if _listening:
+        return
+    sa.event.listen(db.session, "after_flush", note_page_changes)
+    sa.event.listen(db.session, "after_commit", catch_up_after_commit)
+    sa.event.listen(db.session, "after_rollback", forget_page_changes)
+    _listening = True
+
+
+def note_page_changes(session, _flush_context) -> None:
+    if any(isinstance(obj, Page) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.info[STALE] = True
+
+
+def forget_page_changes(session) -> None:
+    session.info.pop(STALE, None)
+
+
+def catch_up_after_commit(session) -> None:
+    """Index a commit's page changes at once; the session is done, so this uses its own connection."""
+    if not session.info.pop(STALE, False) or not has_app_context():
+        return
+    if "wiki_search" not in current_app.extensions:
+        return
+    try:
+        catch_up()
+    except Exception:  # noqa: BLE001  (the commit stands; the next search catches up)
+        log.exception("Search catch-up after a commit failed; the next search will retry")
