@@ -1,5 +1,8 @@
 """Glue between the domain and HTTP: fragment-or-page rendering, errors, locale, security headers."""
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -43,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(sa.exc.OperationalError, database_busy)
     # Globals, not a context processor, so imported macros see them too.
+    app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals.update(can=can_current_user, current_locale=select_locale, languages=LANGUAGES,
                                  pending_count=pending_count, htmx_config=HTMX_CONFIG)
     from app.wiki.tagging import tag_key
@@ -158,6 +162,17 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+@lru_cache(maxsize=64)
+def static_fingerprint(static_folder: str, filename: str) -> str:
+    return hashlib.sha256((Path(static_folder) / filename).read_bytes()).hexdigest()[:12]
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL with its content hash: a new version is a new URL."""
+    version = static_fingerprint(current_app.static_folder, filename)
+    return url_for("static", filename=filename, v=version)
 
 
 def safe_next_url(target: str | None, default: str = "/") -> str:

@@ -1,18 +1,23 @@
 """Thin views over app.wiki.editing."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+import hashlib
+from datetime import timezone
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.pages import bp
 from app.pages.forms import EditForm, TagsForm, TitleForm
 from app.config import LANGUAGES
-from app.extensions import db
-from app.web import render_htmx, safe_next_url, wants_fragment
+from app.extensions import db, htmx
+from app.web import pending_count, render_htmx, safe_next_url, select_locale, wants_fragment
 from app.wiki import editing, licensing, moderation, sections, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, WikiError
-from app.wiki.permissions import can, require
+from app.models import Page
+from app.wiki.permissions import can, is_member, require
 from app.wiki.rendering import render_markdown, with_section_links
 from app.wiki.slugs import is_valid_slug, slugify
 
@@ -34,7 +39,11 @@ def canonical_slug_or_redirect(slug: str):
 
 def load_page(slug: str, action: str = "view"):
     """Load-or-abort: the page for a slug (404 if missing or not readable), with `action` checked."""
-    page, redirected = editing.find_page(slug)
+    return checked_page(*editing.find_page(slug), action)
+
+
+def checked_page(page, redirected: bool, action: str = "view"):
+    """The page if the user may do `action` on it; 404 (unreadable), 301 (renamed) or 403 otherwise."""
     if page is None or not can(current_user, "view", page):
         abort(404)
     if redirected:
@@ -68,7 +77,7 @@ def portal():
     revision = None
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
-    recent = sorted(readable_pages(), key=lambda p: p.updated_at, reverse=True)[:10]
+    recent = editing.recently_updated(member=is_member(current_user))
     return render_template("pages/portal.html", welcome=welcome, revision=revision, recent=recent,
                            html=editing.rendered_html(revision) if revision else None)
 
@@ -81,8 +90,8 @@ def index():
 
 def readable_pages():
     """Live pages this user may read: published ones, and pending new ones for members."""
-    return [p for p in editing.all_pages() if can(current_user, "view", p)
-            and (p.published_id or can(current_user, "view_pending", p))]
+    query = editing.readable_pages_query(member=is_member(current_user)).order_by(Page.title)
+    return list(db.session.scalars(query))
 
 
 @bp.get("/new")
@@ -103,10 +112,41 @@ def show(slug):
     if page is None or page.deleted and not can(current_user, "view_deleted", page):
         return render_htmx("pages/missing.html", "pages/_missing.html", status=404, slug=slug,
                            title=request.args.get("title") or slug.replace("-", " ").capitalize())
-    page = load_page(slug)
+    page = checked_page(page, redirected)
     revision = visible_revision(page)
-    return render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision,
-                       html=article_html(page, revision), credits=licensing.credits(page))
+    html = article_html(page, revision)
+    etag = page_etag(page, revision, html)
+    if etag in request.if_none_match and not session.get("_flashes"):
+        return not_modified(etag)
+    response = render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
+                           credits=licensing.credits(page))
+    return with_validators(response, etag, page.updated_at)
+
+
+def page_etag(page, revision, html) -> str:
+    """Everything the page view depends on, so a 304 is never stale: the page's state, the text's
+    HTML (red links change it), who is looking (role, CSRF token in forms, review count), language."""
+    generate_csrf()  # the page's forms carry the session's token: make sure it exists before hashing it
+    parts = [page.id, page.change_seq, revision.id, html, current_user.get_id() if current_user.is_authenticated
+             else "", session.get("csrf_token", ""), select_locale(), bool(htmx) and not htmx.boosted,
+             pending_count() if can(current_user, "review") else ""]
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def with_validators(response, etag: str, last_modified):
+    response.set_etag(etag)
+    response.last_modified = last_modified.replace(tzinfo=timezone.utc)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
+
+
+def not_modified(etag: str):
+    response = current_app.response_class(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.update(("Cookie", "HX-Request"))
+    return response
 
 
 def article_html(page, revision):

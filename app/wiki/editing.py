@@ -56,9 +56,18 @@ def clean_summary(summary: str) -> str:
     return " ".join((summary or "").split())[:MAX_SUMMARY_LENGTH]
 
 
+# What a page view shows, loaded with the page in one query (no lazy loads while rendering).
+PAGE_VIEW_LOADS = (
+    sa.orm.joinedload(Page.published).joinedload(Revision.author),
+    sa.orm.joinedload(Page.head).joinedload(Revision.author),
+    sa.orm.joinedload(Page.licence),
+    sa.orm.joinedload(Page.tags),
+)
+
+
 def find_page(slug: str) -> tuple[Page | None, bool]:
     """The page for a slug, following a rename redirect; the flag says a redirect was followed."""
-    page = db.session.scalar(sa.select(Page).where(Page.slug == slug))
+    page = db.session.scalars(sa.select(Page).where(Page.slug == slug).options(*PAGE_VIEW_LOADS)).unique().first()
     if page is not None:
         return page, False
     redirect = db.session.get(Redirect, slug)
@@ -288,6 +297,18 @@ def backlinks(page: Page) -> list[Page]:
     return list(db.session.scalars(
         sa.select(Page).join(Link, Link.from_page_id == Page.id)
         .where(Link.to_slug.in_(slugs), Page.deleted.is_(False), Page.id != page.id).distinct().order_by(Page.title)))
+
+
+def readable_pages_query(*, member: bool):
+    """Live pages a reader may list: public and published, plus members-only and pending ones for members."""
+    query = sa.select(Page).where(Page.deleted.is_(False))
+    if not member:
+        query = query.where(Page.visibility == "public", Page.published_id.is_not(None))
+    return query
+
+
+def recently_updated(*, member: bool, limit: int = 10) -> list[Page]:
+    return list(db.session.scalars(readable_pages_query(member=member).order_by(Page.updated_at.desc()).limit(limit)))
 
 
 def all_pages(*, include_deleted: bool = False) -> list[Page]:

@@ -1,6 +1,6 @@
 """Licences: which changes an editor may make, and who to credit."""
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -68,7 +68,23 @@ class Credits:
 IMPORT_LABEL = "import"
 
 
+_credits_cache: OrderedDict[tuple[int, int], Credits] = OrderedDict()
+CREDITS_CACHE_SIZE = 4096
+
+
 def credits(page: Page) -> Credits:
+    """Credits, cached per process until the page's next publish (every publish bumps change_seq)."""
+    key = (page.id, page.change_seq)
+    if key in _credits_cache:
+        _credits_cache.move_to_end(key)
+        return _credits_cache[key]
+    result = _credits_cache[key] = compute_credits(page)
+    if len(_credits_cache) > CREDITS_CACHE_SIZE:
+        _credits_cache.popitem(last=False)
+    return result
+
+
+def compute_credits(page: Page) -> Credits:
     """Contributors of the page's published revisions, most edits first; anonymous edits grouped."""
     rows = db.session.execute(sa.select(Revision).where(Revision.page_id == page.id, Revision.status == "approved")
                               .options(sa.orm.selectinload(Revision.author))).scalars()

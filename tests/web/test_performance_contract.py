@@ -1,0 +1,92 @@
+"""What keeps page views cheap: few SQL queries, 304 answers, cacheable static assets.
+
+Counts and headers only: durations are measured in bench/, never asserted in tests."""
+
+import re
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+
+@contextmanager
+def counted_queries(app):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def make_page(client, slug="guide", tags="vélo, atelier"):
+    body = "# Titre\n\nDu texte avec un [[Autre page]] et un [[Guide]].\n\n## Section\n\n- un\n- deux"
+    client.post(f"/wiki/{slug}/edit", data={"title": slug.capitalize(), "body": body, "tags": tags,
+                                            "base_revision": ""})
+
+
+def test_page_view_takes_one_query_for_a_visitor_and_two_for_a_member(app, client, client_as):
+    make_page(client)
+    client.get("/wiki/guide")  # warm the per-process caches (credits)
+    with counted_queries(app) as statements:
+        assert client.get("/wiki/guide").status_code == 200
+    assert len(statements) == 1, statements
+    member = client_as("volunteer")
+    member.get("/wiki/guide")
+    with counted_queries(app) as statements:
+        assert member.get("/wiki/guide").status_code == 200
+    assert len(statements) == 2, statements
+
+
+def test_history_recent_tags_and_portal_do_not_grow_with_the_data(app, client):
+    for n in range(3):
+        make_page(client, f"page-{n}")
+    counts = {}
+    for url in ("/wiki/page-0/history", "/recent", "/tags/", "/tags/velo", "/", "/wiki/"):
+        with counted_queries(app) as statements:
+            client.get(url)
+        counts[url] = len(statements)
+    for n in range(3, 12):
+        make_page(client, f"page-{n}")
+        client.post(f"/wiki/page-0/edit", data={"title": "Page-0", "body": f"v{n}", "base_revision": str(n - 2)})
+    for url, before in counts.items():
+        with counted_queries(app) as statements:
+            client.get(url)
+        assert len(statements) <= before + 1, f"{url}: {before} then {len(statements)} queries (N+1?)"
+
+
+def test_page_view_answers_304_when_nothing_changed(client):
+    make_page(client)
+    first = client.get("/wiki/guide")
+    etag = first.headers["ETag"]
+    assert first.headers["Last-Modified"] and "no-cache" in first.headers["Cache-Control"]
+    again = client.get("/wiki/guide", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.data
+    client.post("/wiki/guide/edit", data={"title": "Guide", "body": "changé", "base_revision": "1"})
+    client.get("/wiki/guide")  # the flash message
+    changed = client.get("/wiki/guide", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "changé" in changed.get_data(as_text=True)
+
+
+def test_red_link_turning_blue_changes_the_etag(client):
+    make_page(client)
+    etag = client.get("/wiki/guide").headers["ETag"]
+    client.post("/wiki/autre-page/edit", data={"title": "Autre page", "body": "x", "base_revision": ""})
+    client.get("/")  # consume the flash
+    assert client.get("/wiki/guide", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_static_assets_are_fingerprinted_and_cached_long(client):
+    html = client.get("/").get_data(as_text=True)
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert urls and all("?v=" in url for url in urls)
+    response = client.get(urls[0])
+    assert "max-age=31536000" in response.headers["Cache-Control"]
