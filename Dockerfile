@@ -12,4 +12,4 @@ RUN pybabel compile -d app/translations \
 USER wiki
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["sh", "-c", "flask --app wsgi db upgrade && flask --app wsgi demo --if-empty && exec gunicorn --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile - wsgi:app"]
+CMD ["sh", "-c", "flask --app wsgi db upgrade && flask --app wsgi demo --if-empty && exec gunicorn --config gunicorn.conf.py --bind 0.0.0.0:8000 wsgi:app"]

@@ -39,7 +39,7 @@ run: migrate
 
 serve: migrate
 	$(FLASK) demo --if-empty
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 test: install-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
