@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run serve test install install-dev translations extract-messages migrate clean
+.PHONY: run serve test bench install install-dev translations extract-messages migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ serve: migrate
 
 test: install-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# End-to-end benchmark against a bare Flask floor: `make bench BENCH_ARGS="--pages 10000"`.
+# Uses wrk when installed (apt-get install wrk), else a Python load client.
+bench: install-dev translations
+	$(BIN)/python -m bench.wiki $(BENCH_ARGS)
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --sort-by-file .
