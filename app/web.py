@@ -1,12 +1,16 @@
 """Glue between the domain and HTTP: fragment-or-page rendering, errors, locale, security headers."""
 
 import hashlib
+import secrets
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, make_response, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -51,6 +55,12 @@ def init_app(app: Flask) -> None:
                                  pending_count=pending_count, htmx_config=HTMX_CONFIG)
     from app.wiki.tagging import tag_key
 
+    # Jinja's gettext looks the catalogue up once per request, not once per string (Flask-Babel's
+    # own lookup walks its context on every call: a third of a page view's time went there).
+    app.jinja_env.install_gettext_callables(
+        lambda text: request_translations().ugettext(text),
+        lambda singular, plural, n: request_translations().ungettext(singular, plural, n), newstyle=True)
+
     app.jinja_env.filters["tag_key"] = tag_key
     login.user_loader(load_user)
     login.login_view = "auth.login"
@@ -73,6 +83,12 @@ def select_locale() -> str:
     """The user's preference, then the visitor's choice (cookie), the browser's languages, the site's."""
     if not request:
         return current_app.config["WIKI_LANGUAGE"]
+    if "locale" not in g:
+        g.locale = choose_locale()
+    return g.locale
+
+
+def choose_locale() -> str:
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     chosen = request.cookies.get("lang")
@@ -83,6 +99,14 @@ def select_locale() -> str:
         if best:
             return best
     return current_app.config["WIKI_LANGUAGE"]
+
+
+def request_translations():
+    if not request:
+        return get_translations()
+    if "translations" not in g:
+        g.translations = get_translations()
+    return g.translations
 
 
 def wants_fragment() -> bool:
@@ -173,6 +197,42 @@ def static_url(filename: str) -> str:
     """A static file's URL with its content hash: a new version is a new URL."""
     version = static_fingerprint(current_app.static_folder, filename)
     return url_for("static", filename=filename, v=version)
+
+
+class RenderedPages:
+    """Rendered page views, by everything they depend on (pages.views.view_key), per process.
+
+    The CSRF token differs per visitor, so pages are stored with a placeholder and the visitor's
+    token goes in on the way out. Bounded: least recently used views are dropped."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.entries: OrderedDict[str, str] = OrderedDict()
+        self.lock = threading.Lock()
+        self.placeholder = "csrf-" + secrets.token_hex(16)  # unguessable: user text cannot contain it
+
+    def token_placeholder(self) -> str:
+        return self.placeholder
+
+    def get(self, key: str) -> str | None:
+        with self.lock:
+            body = self.entries.get(key)
+            if body is not None:
+                self.entries.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: str) -> str:
+        with self.lock:
+            self.entries[key] = body
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return body
+
+    def with_token(self, body: str, token: str) -> str:
+        return body.replace(self.placeholder, token)
+
+
+rendered_pages = RenderedPages()
 
 
 def safe_next_url(target: str | None, default: str = "/") -> str:

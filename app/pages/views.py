@@ -3,7 +3,7 @@
 import hashlib
 from datetime import timezone
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -11,8 +11,8 @@ from flask_wtf.csrf import generate_csrf
 from app.pages import bp
 from app.pages.forms import EditForm, TagsForm, TitleForm
 from app.config import LANGUAGES
-from app.extensions import db, htmx
-from app.web import pending_count, render_htmx, safe_next_url, select_locale, wants_fragment
+from app.extensions import db
+from app.web import pending_count, render_htmx, rendered_pages, safe_next_url, select_locale, wants_fragment
 from app.wiki import editing, licensing, moderation, sections, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, WikiError
@@ -115,22 +115,35 @@ def show(slug):
     page = checked_page(page, redirected)
     revision = visible_revision(page)
     html = article_html(page, revision)
-    etag = page_etag(page, revision, html)
-    if etag in request.if_none_match and not session.get("_flashes"):
+    key = view_key(page, revision, html)
+    token = generate_csrf()
+    etag = hashlib.sha256(f"{key}\x1f{session.get('csrf_token', '')}".encode()).hexdigest()[:32]
+    if session.get("_flashes"):  # a one-off confirmation: render it, cache nothing
+        response = render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
+                               credits=licensing.credits(page))
+        return with_validators(response, etag, page.updated_at)
+    if etag in request.if_none_match:
         return not_modified(etag)
-    response = render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
-                           credits=licensing.credits(page))
+    body = rendered_pages.get(key)
+    if body is None:
+        body = rendered_pages.put(key, render_htmx(
+            "pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
+            credits=licensing.credits(page), csrf_token=rendered_pages.token_placeholder).get_data(as_text=True))
+    response = make_response(rendered_pages.with_token(body, token))
+    response.vary.add("HX-Request")
     return with_validators(response, etag, page.updated_at)
 
 
-def page_etag(page, revision, html) -> str:
-    """Everything the page view depends on, so a 304 is never stale: the page's state, the text's
-    HTML (red links change it), who is looking (role, CSRF token in forms, review count), language."""
-    generate_csrf()  # the page's forms carry the session's token: make sure it exists before hashing it
-    parts = [page.id, page.change_seq, revision.id, html, current_user.get_id() if current_user.is_authenticated
-             else "", session.get("csrf_token", ""), select_locale(), bool(htmx) and not htmx.boosted,
-             pending_count() if can(current_user, "review") else ""]
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+def view_key(page, revision, html) -> str:
+    """Everything a page view depends on but the CSRF token: the page's state, the text's HTML
+    (red links change it), who is looking and where from, the language, the review count."""
+    user = current_user
+    parts = [page.id, page.change_seq, page.head_id, page.published_id, page.protected, page.visibility,
+             page.deleted, revision.id, hashlib.sha256(str(html).encode()).hexdigest(), request.full_path,
+             user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
+             getattr(user, "trusted", ""), select_locale(), wants_fragment(),
+             pending_count() if can(user, "review") else ""]
+    return "\x1f".join(map(str, parts))
 
 
 def with_validators(response, etag: str, last_modified):
