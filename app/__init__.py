@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_extensions(app)
     register_blueprints(app)
+    app.extensions["gare_caches"] = {}  # per-app caches (credits, rendered views): see app.web.app_cache
 
     from app import cli, web
     from app.wiki import search
@@ -50,7 +51,7 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
 
-BLUEPRINTS = ("pages", "auth", "review", "admin", "changes", "search", "tags")
+BLUEPRINTS = ("pages", "auth", "review", "admin", "changes", "search", "tags", "exports")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,7 +3,7 @@
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.models import Page, User
@@ -31,6 +31,7 @@ def create_user(name, role, password, email):
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the wiki already has pages.")
+@with_appcontext
 def demo(if_empty):
     """Fill the wiki with a few starting pages in French."""
     from app.wiki.demo import seed_demo
@@ -42,6 +43,45 @@ def demo(if_empty):
     click.echo(f"Added {created} demo pages.")
 
 
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export(path):
+    """Write the shareable pages (public, shareable licence, published text) to a zip file."""
+    from flask_babel import gettext as _, ngettext
+
+    from app.wiki import bundles
+
+    try:
+        report = bundles.export_zip(path)
+    except OSError as error:
+        raise click.ClickException(_("Cannot write %(path)s: %(reason)s", path=path, reason=error.strerror)) from error
+    click.echo(ngettext("Exported %(num)d page to %(path)s.", "Exported %(num)d pages to %(path)s.",
+                        len(report.exported), path=path) + " " + bundles.left_out_text(report))
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@with_appcontext
+def import_pages(path):
+    """Create pages from a folder or zip of Markdown files (this wiki's export, An Otter Wiki, Obsidian)."""
+    from flask_babel import gettext as _
+
+    from app.wiki import bundles
+    from app.wiki.errors import WikiError
+
+    try:
+        report = bundles.import_bundle(path)
+    except WikiError as error:
+        raise click.ClickException(str(error.message)) from error
+    line = _("Import: %(created)d created, %(unchanged)d already up to date, %(different)d skipped "
+             "(the wiki already has another text under that name).", created=len(report.created),
+             unchanged=len(report.unchanged), different=len(report.different))
+    click.echo(line + (f" {', '.join(report.different)}" if report.different else ""))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(export)
+    app.cli.add_command(import_pages)

@@ -232,7 +232,16 @@ class RenderedPages:
         return body.replace(self.placeholder, token)
 
 
-rendered_pages = RenderedPages()
+def app_cache(name: str, factory):
+    """A cache that belongs to the current app (tests build many apps in one process, on reused ids)."""
+    caches = current_app.extensions["gare_caches"]
+    if name not in caches:
+        caches[name] = factory()
+    return caches[name]
+
+
+def rendered_pages() -> RenderedPages:
+    return app_cache("rendered_pages", RenderedPages)
 
 
 def safe_next_url(target: str | None, default: str = "/") -> str:

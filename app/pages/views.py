@@ -6,12 +6,12 @@ from datetime import timezone
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 
 from app.pages import bp
 from app.pages.forms import EditForm, TagsForm, TitleForm
 from app.config import LANGUAGES
-from app.extensions import db
+from app.extensions import csrf, db
 from app.web import pending_count, render_htmx, rendered_pages, safe_next_url, select_locale, wants_fragment
 from app.wiki import editing, licensing, moderation, sections, tagging
 from app.wiki.diffing import diff_texts
@@ -116,7 +116,7 @@ def show(slug):
     revision = visible_revision(page)
     html = article_html(page, revision)
     key = view_key(page, revision, html)
-    token = generate_csrf()
+    token = generate_csrf() if current_user.is_authenticated or current_app.config["WIKI_ANONYMOUS_EDITS"] else ""
     etag = hashlib.sha256(f"{key}\x1f{session.get('csrf_token', '')}".encode()).hexdigest()[:32]
     if session.get("_flashes"):  # a one-off confirmation: render it, cache nothing
         response = render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
@@ -124,12 +124,13 @@ def show(slug):
         return with_validators(response, etag, page.updated_at)
     if etag in request.if_none_match:
         return not_modified(etag)
-    body = rendered_pages.get(key)
+    cache = rendered_pages()
+    body = cache.get(key)
     if body is None:
-        body = rendered_pages.put(key, render_htmx(
+        body = cache.put(key, render_htmx(
             "pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
-            credits=licensing.credits(page), csrf_token=rendered_pages.token_placeholder).get_data(as_text=True))
-    response = make_response(rendered_pages.with_token(body, token))
+            credits=licensing.credits(page), csrf_token=cache.token_placeholder).get_data(as_text=True))
+    response = make_response(cache.with_token(body, token))
     response.vary.add("HX-Request")
     return with_validators(response, etag, page.updated_at)
 
@@ -393,16 +394,21 @@ def preview(slug):
 
 
 @bp.post("/language")
+@csrf.exempt
 def language():
-    """Switch the interface language (field `code`; kept in a cookie, and on the account when signed in)."""
+    """Switch the interface language (field `code`): a cookie, and the account's preference when signed in.
+
+    A visitor's switch only sets a cookie, so it needs no session; a member's also writes to the
+    database, so their CSRF token is checked here."""
     code = request.form.get("code", "")
     if code not in LANGUAGES:
         abort(400)
-    response = redirect(safe_next_url(request.form.get("next"), url_for("pages.portal")), 303)
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     if current_user.is_authenticated:
+        validate_csrf(request.form.get("csrf_token"))
         current_user.language = code
         db.session.commit()
+    response = redirect(safe_next_url(request.form.get("next"), url_for("pages.portal")), 303)
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 
 

@@ -1,5 +1,7 @@
 """Thin views over app.wiki.search."""
 
+import re
+
 from flask import render_template, request
 from flask_login import current_user
 
@@ -9,6 +11,9 @@ from app.wiki import editing, search
 from app.wiki.errors import WikiError
 from app.wiki.permissions import can, is_member
 from app.wiki.slugs import slugify
+
+
+PLAIN_WORDS = re.compile(r"[^\W_][\w '’-]{0,199}")  # no quotes, colons or operators: a title
 
 
 @bp.get("/search")
@@ -27,9 +32,11 @@ def results():
 
 
 def new_page_proposal(found):
-    """(slug, title) of a page to create when nothing was found and this user may create it."""
+    """(slug, title) of a page to create when plain words found nothing and this user may create pages."""
     slug = slugify(found.text)
-    if found.total or not slug or found.tag or not can(current_user, "create"):
+    if found.total or found.tag or not slug or not PLAIN_WORDS.fullmatch(found.text):
+        return None
+    if not can(current_user, "create"):
         return None
     if editing.find_page(slug)[0] is not None:
         return None

@@ -4,6 +4,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -68,20 +69,24 @@ class Credits:
 IMPORT_LABEL = "import"
 
 
-_credits_cache: OrderedDict[tuple[int, int], Credits] = OrderedDict()
 CREDITS_CACHE_SIZE = 4096
 
 
 def credits(page: Page) -> Credits:
-    """Credits, cached per process until the page's next publish (every publish bumps change_seq)."""
+    """Credits, cached per app and process until the page's next publish (every publish bumps change_seq)."""
+    cache = current_app.extensions["gare_caches"].setdefault("credits", OrderedDict())
     key = (page.id, page.change_seq)
-    if key in _credits_cache:
-        _credits_cache.move_to_end(key)
-        return _credits_cache[key]
-    result = _credits_cache[key] = compute_credits(page)
-    if len(_credits_cache) > CREDITS_CACHE_SIZE:
-        _credits_cache.popitem(last=False)
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    result = cache[key] = compute_credits(page)
+    if len(cache) > CREDITS_CACHE_SIZE:
+        cache.popitem(last=False)
     return result
+
+
+def forget_cached_credits() -> None:
+    current_app.extensions["gare_caches"].pop("credits", None)
 
 
 def compute_credits(page: Page) -> Credits:

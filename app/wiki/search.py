@@ -7,15 +7,18 @@ indexes the pages above it. Writers take the Whoosh lock without waiting: if it 
 holds it, or the next request, catches up. A missing or broken index is recreated empty and refilled
 the same way, so every worker on every machine converges on the database."""
 
+import functools
+import heapq
 import logging
+import math
 import re
 import shutil
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import chain
-from math import ceil
+from collections.abc import Iterator
+from itertools import chain, takewhile
 from pathlib import Path
 
 import click
@@ -27,10 +30,13 @@ from markupsafe import Markup, escape
 from whoosh import index as whoosh_index
 from whoosh import qparser
 from whoosh import query as wq
-from whoosh.analysis import CharsetFilter, LowercaseFilter, NgramFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, NgramFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import FileLock
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import CLEAR
 
 from app.extensions import db
@@ -98,6 +104,30 @@ def prefix_analyzer():
     return word_analyzer() | NgramFilter(minsize=1, maxsize=PREFIX_MAX, at="start")
 
 
+class WordPairFilter(Filter):
+    """Each word joined to the next by a space; a text of one word keeps it alone."""
+
+    def __call__(self, tokens):
+        previous, first = None, None
+        for token in tokens:
+            text = token.text
+            if previous is None:
+                first = token.copy()
+            else:
+                token.text = previous + PAIR_SEPARATOR + text
+                yield token
+                first = None
+            previous = text
+        if first is not None:
+            yield first
+
+
+def pairs_analyzer():
+    """Neighbouring words once stop words are gone: `maison de la culture` -> `maison cultur`."""
+    return text_analyzer() | WordPairFilter()
+
+
+PAIR_SEPARATOR = " "
 TEXT_ANALYZER = text_analyzer()
 WORD_ANALYZER = word_analyzer()
 
@@ -106,9 +136,12 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),  # the page id: slugs change on rename
         slug=ID(stored=True, unique=True),
-        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
+        # No positions: quoted phrases are matched on the word pairs fields below, much faster.
+        title=TEXT(analyzer=TEXT_ANALYZER, phrase=False, stored=True, spelling=True, multitoken_query="phrase"),
+        title_pairs=TEXT(analyzer=pairs_analyzer(), phrase=False),
         title_start=TEXT(analyzer=prefix_analyzer(), phrase=False),
-        body=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
+        body=TEXT(analyzer=TEXT_ANALYZER, phrase=False, stored=True, spelling=True, multitoken_query="phrase"),
+        body_pairs=TEXT(analyzer=pairs_analyzer(), phrase=False),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         licence=ID(stored=True),
         visibility=ID(stored=True),  # public, members, or meta for the watermark document
@@ -118,6 +151,7 @@ def make_schema() -> Schema:
     )
 
 
+@functools.lru_cache(maxsize=100_000)
 def analysed(word: str) -> str | None:
     """The indexed form of one word, or None for a stop word."""
     return next((token.text for token in TEXT_ANALYZER(word)), None)
@@ -130,7 +164,7 @@ def folded_words(text: str) -> list[str]:
 # --- Markdown to plain text -----------------------------------------------------------------------
 
 MARKUP_RULES = [
-    (re.compile(r"<[^>\n]{0,300}>"), " "),  # HTML tags
+    (re.compile(r"</?[A-Za-z][^<>\n]{0,300}>"), " "),  # HTML tags
     (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # images: their alt text
     (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # links: their label
     (re.compile(r"\[\[([^\[\]\n|#]+)(?:#[^\[\]\n|]*)?\|([^\[\]\n]+)\]\]"), r"\2"),  # [[Page|label]]
@@ -163,6 +197,7 @@ class SearchIndex:
         self._generation = 0  # bumped on every recreate, so threads drop searchers of the old index
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._lengths: dict[tuple[str, str], list[int]] = {}
 
     def index(self):
         with self._lock:
@@ -172,8 +207,8 @@ class SearchIndex:
 
     def _open_or_create(self):
         if self.usable():
-            return whoosh_index.open_dir(str(self.path), schema=self.schema)
-        if whoosh_index.exists_in(str(self.path)):
+            return self._storage().open_index(schema=self.schema)
+        if self.path.is_dir() and any(self.path.iterdir()):
             log.warning("The search index in %s is unreadable or outdated; rebuilding it from the database",
                         self.path)
         else:
@@ -197,37 +232,43 @@ class SearchIndex:
             if force or not self.usable():
                 shutil.rmtree(self.path, ignore_errors=True)
                 self.path.mkdir(parents=True)
-                writer = whoosh_index.create_in(str(self.path), self.schema).writer()
+                writer = self._storage().create_index(self.schema).writer()
                 writer.add_document(**meta_fields(NOTHING_INDEXED))
                 writer.commit()
-            index = whoosh_index.open_dir(str(self.path), schema=self.schema)
+            index = self._storage().open_index(schema=self.schema)
         finally:
             guard.release()
         self._generation += 1
         return index
 
+    def _storage(self) -> FileStorage:
+        # Memory-mapped, as Whoosh defaults to (twice as fast). Whoosh never rewrites a file in place:
+        # it writes new ones and deletes old ones, which open mappings survive.
+        return FileStorage(str(self.path))
+
     def usable(self) -> bool:
         """True if the folder holds an index that opens and has this version's format."""
         try:
-            if not whoosh_index.exists_in(str(self.path)):
+            if not self.path.is_dir() or not self._storage().index_exists():
                 return False
-            with whoosh_index.open_dir(str(self.path), schema=self.schema).searcher() as searcher:
+            with self._storage().open_index(schema=self.schema).searcher() as searcher:
                 return (searcher.document(id=META_ID) or {}).get("version") == SCHEMA_VERSION
         except Exception:  # noqa: BLE001  (a damaged index raises anything)
             return False
 
     def searcher(self):
-        """This thread's searcher, moved on to the latest commit."""
+        """This thread's searcher, on the latest commit."""
         index, local = self.index(), self._local
         current = getattr(local, "searcher", None)
-        if current is None or local.generation != self._generation:
-            self.forget_searcher()
-            fresh = index.searcher()
-        else:
-            fresh = current.refresh()
-        if fresh is not current:
-            local.searcher, local.generation, local.watermark, local.tagged = fresh, self._generation, None, None
-        return fresh
+        if (current is not None and local.generation == self._generation
+                and current.reader().generation() == index.latest_generation()):
+            return current
+        # Open a new searcher rather than refresh(): a refreshed reader reuses old segments with
+        # their old deletions, and would still find the previous text of an edited page.
+        self.forget_searcher()
+        local.searcher, local.generation = index.searcher(), self._generation
+        local.watermark = local.tagged = local.hidden = None
+        return local.searcher
 
     def forget_searcher(self) -> None:
         current = getattr(self._local, "searcher", None)
@@ -247,10 +288,27 @@ class SearchIndex:
         """The documents of each tag in this thread's view of the index, read once per view."""
         searcher = self.searcher()
         if self._local.tagged is None:
-            reader = searcher.reader()
-            self._local.tagged = {tag: set(reader.postings("tags", tag).all_ids())
-                                  for tag in reader.field_terms("tags")}
+            self._local.tagged = {tag: term_documents(searcher, "tags", tag)
+                                  for tag in searcher.reader().field_terms("tags")}
         return self._local.tagged
+
+    def hidden(self, member: bool) -> set[int]:
+        """The documents a reader must never get: the meta document, members-only pages for visitors."""
+        searcher = self.searcher()
+        if self._local.hidden is None:
+            self._local.hidden = {visibility: term_documents(searcher, "visibility", visibility)
+                                  for visibility in ("meta", "members")}
+        hidden = self._local.hidden
+        return hidden["meta"] if member else hidden["meta"] | hidden["members"]
+
+    def field_lengths(self, reader, fieldname: str) -> list[int]:
+        """Each document's length in `fieldname` for one segment, read once per segment (they never change)."""
+        key = (reader.segment().segment_id(), fieldname)
+        if key not in self._lengths:
+            if len(self._lengths) > 64:
+                self._lengths.clear()
+            self._lengths[key] = read_field_lengths(reader, fieldname)
+        return self._lengths[key]
 
 
 def describe(error: BaseException) -> str:
@@ -310,8 +368,7 @@ def index_next_batch(index: SearchIndex) -> bool:
     whoosh = index.index()
     writer = whoosh.writer(timeout=0)  # never wait: LockError if another writer is busy
     try:
-        with whoosh.searcher() as searcher:  # read under the lock: nobody else commits meanwhile
-            mark = (searcher.document(id=META_ID) or {}).get("watermark", NOTHING_INDEXED)
+        mark = index.watermark()  # read under the lock: nobody else commits meanwhile
         with db.engine.connect() as connection:
             rows = changed_pages(connection, after=mark, limit=BATCH_SIZE)
             tags = tags_by_page(connection, [row.id for row in rows])
@@ -359,8 +416,9 @@ def is_readable(row) -> bool:
 
 
 def page_fields(row, tags) -> dict:
-    return dict(id=str(row.id), slug=row.slug, title=row.title, title_start=row.title,
-                body=plain_text(row.body), tags=",".join(tags), licence=row.licence_code,
+    body = plain_text(row.body)
+    return dict(id=str(row.id), slug=row.slug, title=row.title, title_pairs=row.title, title_start=row.title,
+                body=body, body_pairs=body, tags=",".join(tags), licence=row.licence_code,
                 visibility=row.visibility, updated=row.updated_at)
 
 
@@ -393,6 +451,166 @@ def rebuild() -> int:
     return count
 
 
+# --- Array scoring --------------------------------------------------------------------------------
+#
+# Whoosh walks its posting lists one document at a time in Python: about 30 µs a document, so a word
+# found in 9,000 pages takes hundreds of milliseconds. Boolean queries of words (what people type,
+# phrases included, as word pairs) are scored here over whole posting lists at once instead, with
+# Whoosh's BM25F formula. This reads the block layout of Whoosh 2.7's W3 codec (pinned in
+# requirements.txt); anything else falls back to the per-document API, then to Whoosh's search.
+
+BM25_B, BM25_K1 = 0.75, 1.2
+
+
+def posting_arrays(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """(document numbers, term frequencies) of a term in one segment."""
+    if (fieldname, text) not in reader:
+        return [], []
+    terms = reader._terms
+    info = terms.term_info(fieldname, reader._text_to_bytes(fieldname, text))
+    if info.is_inlined():
+        ids, weights, _values = info.inlined_postings()
+        return list(ids), list(weights) if weights is not None else [1.0] * len(ids)
+    matcher = terms.matcher(fieldname, reader._text_to_bytes(fieldname, text), reader.schema[fieldname].format)
+    if not isinstance(matcher, W3LeafMatcher):
+        return posting_arrays_slowly(matcher)
+    ids, weights = [], []
+    while matcher.is_active():  # one block (up to 128 postings) at a time
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.extend(matcher._ids)
+        weights.extend(matcher._weights)
+        matcher._next_block()
+    return ids, weights
+
+
+def posting_arrays_slowly(matcher) -> tuple[list[int], list[float]]:
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def read_field_lengths(reader, fieldname: str) -> list[int]:
+    """The length of `fieldname` in each document of one segment (Whoosh keeps one byte each)."""
+    count = reader.doc_count_all()
+    try:
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+        lengths = [byte_to_length(b) for b in raw]
+        return lengths + [0] * (count - len(lengths))
+    except AttributeError:  # another codec: ask document by document
+        return [reader.doc_field_length(docnum, fieldname) or 0 for docnum in range(count)]
+
+
+def term_documents(searcher, fieldname: str, text: str) -> set[int]:
+    """The live documents containing a term, as global document numbers."""
+    documents = set()
+    for reader, offset in searcher.reader().leaf_readers():
+        ids = posting_arrays(reader, fieldname, text)[0]
+        documents.update(offset + docnum for docnum in ids)
+        documents.difference_update(offset + docnum for docnum in reader.deleted_docs_set)
+    return documents
+
+
+class ArrayScorer:
+    """Scores a Whoosh query of terms, And, Or, Not, AndNot and AndMaybe over whole posting lists."""
+
+    def __init__(self, searcher, index: SearchIndex):
+        self.searcher = searcher
+        self.index = index
+        self.leaves = list(searcher.reader().leaf_readers())
+        self.doc_count = searcher.doc_count_all()
+
+    def evaluate(self, node) -> dict[int, float] | None:
+        """Global document number -> score for the documents matching `node`; None if unsupported."""
+        if node is wq.NullQuery:
+            return {}
+        if isinstance(node, wq.Term):
+            return self.term(node.fieldname, node.text, node.boost)
+        if isinstance(node, wq.Every):
+            return dict.fromkeys(self.everything(), 1.0)
+        if isinstance(node, wq.Not):
+            return self.without(dict.fromkeys(self.everything(), 0.0), node.query)
+        if isinstance(node, wq.AndNot):
+            positive = self.evaluate(node.a)
+            return None if positive is None else self.without(positive, node.b)
+        if isinstance(node, wq.AndMaybe):
+            required, optional = self.evaluate(node.a), self.evaluate(node.b)
+            if required is None or optional is None:
+                return None
+            return {docnum: score + optional.get(docnum, 0.0) for docnum, score in required.items()}
+        if isinstance(node, wq.And):
+            return self.conjunction(node.subqueries)
+        if isinstance(node, wq.Or):
+            return self.disjunction(node.subqueries)
+        return None
+
+    def term(self, fieldname: str, text: str, boost: float) -> dict[int, float]:
+        frequency = self.searcher.doc_frequency(fieldname, text)
+        if not frequency:
+            return {}
+        field = self.searcher.schema[fieldname]
+        scores: dict[int, float] = {}
+        idf = math.log(self.doc_count / (frequency + 1)) + 1
+        scale = idf * (BM25_K1 + 1) * boost
+        constant = BM25_K1 * (1 - BM25_B)
+        slope = BM25_K1 * BM25_B / (self.searcher.avg_field_length(fieldname) or 1)
+        for reader, offset in self.leaves:
+            ids, weights = posting_arrays(reader, fieldname, text)
+            if field.scorable:
+                lengths = self.index.field_lengths(reader, fieldname)
+                scores.update({offset + docnum: scale * tf / (tf + constant + slope * lengths[docnum])
+                               for docnum, tf in zip(ids, weights)})
+            else:
+                scores.update(dict.fromkeys((offset + docnum for docnum in ids), boost))
+            for docnum in reader.deleted_docs_set:
+                scores.pop(offset + docnum, None)
+        return scores
+
+    def conjunction(self, subqueries) -> dict[int, float] | None:
+        excluded = [child.query for child in subqueries if isinstance(child, wq.Not)]
+        required = [self.evaluate(child) for child in subqueries if not isinstance(child, wq.Not)]
+        if any(part is None for part in required):
+            return None
+        if not required:
+            required = [dict.fromkeys(self.everything(), 0.0)]
+        required.sort(key=len)
+        scores = required[0]
+        for part in required[1:]:
+            scores = {docnum: score + part[docnum] for docnum, score in scores.items() if docnum in part}
+        for child in excluded:
+            scores = self.without(scores, child)
+            if scores is None:
+                return None
+        return scores
+
+    def disjunction(self, subqueries) -> dict[int, float] | None:
+        parts = [self.evaluate(child) for child in subqueries]
+        if any(part is None for part in parts):
+            return None
+        parts.sort(key=len, reverse=True)
+        scores = dict(parts[0]) if parts else {}
+        for part in parts[1:]:
+            for docnum, score in part.items():
+                scores[docnum] = scores.get(docnum, 0.0) + score
+        return scores
+
+    def without(self, scores: dict[int, float], node) -> dict[int, float] | None:
+        excluded = self.evaluate(node)
+        if excluded is None:
+            return None
+        return {docnum: score for docnum, score in scores.items() if docnum not in excluded}
+
+    def everything(self) -> set[int]:
+        documents = set(range(self.doc_count))
+        for reader, offset in self.leaves:
+            documents.difference_update(offset + docnum for docnum in reader.deleted_docs_set)
+        return documents
+
+
 # --- Running queries ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -417,7 +635,7 @@ class SearchResults:
 
     @property
     def page_count(self) -> int:
-        return min(MAX_PAGE, max(1, ceil(self.total / self.per_page)))
+        return min(MAX_PAGE, max(1, math.ceil(self.total / self.per_page)))
 
 
 @dataclass(frozen=True)
@@ -471,13 +689,6 @@ def parse(index: SearchIndex, text: str):
     return parsed
 
 
-def hidden_documents(member: bool):
-    """What a reader must never get: the meta document, and members-only pages for visitors."""
-    if member:
-        return wq.Term("visibility", "meta")
-    return wq.Or([wq.Term("visibility", "meta"), wq.Term("visibility", "members")])
-
-
 def with_recovery(action):
     """Run `action(searcher)` on an up-to-date index; rebuild a missing or broken one, once."""
     index = current_index()
@@ -513,23 +724,49 @@ def query(text: str, *, member: bool, tag: str | None = None, page: int = 1, per
     parsed = parse(current_index(), text) if text else wq.Every()
     if parsed is wq.NullQuery:  # nothing but stop words
         return empty
-    return with_recovery(lambda searcher: run_query(searcher, parsed, empty, hidden_documents(member)))
+    return with_recovery(lambda searcher: run_query(searcher, parsed, empty, member))
 
 
-def run_query(searcher, parsed, request: SearchResults, mask) -> SearchResults:
+def run_query(searcher, parsed, request: SearchResults, member: bool) -> SearchResults:
     """One page of hits, the total, tag counts and a spelling suggestion."""
-    tag_filter = wq.Term("tags", request.tag) if request.tag else None
-    first = (request.page - 1) * request.per_page
-    results = searcher.search(parsed, limit=first + request.per_page, filter=tag_filter, mask=mask)
-    matched = results.docs()
+    index = current_index()
+    wanted = (request.page - 1) * request.per_page + request.per_page
+    scores = ArrayScorer(searcher, index).evaluate(with_word_pairs(parsed))
+    if scores is None:  # a query shape the array scorer does not know: let Whoosh run it
+        scores = whoosh_scores(searcher, with_word_pairs(parsed), limit=wanted)
+    hidden = index.hidden(member)
+    matched = scores.keys() - hidden
+    if request.tag:
+        matched &= index.tagged().get(request.tag, set())
+    ranked = heapq.nlargest(wanted, sorted(matched), key=scores.__getitem__)  # ties: lower docnum first
     highlight = positive_terms(parsed, "body")
-    hits = [make_hit(hit, highlight) for hit in results[first:first + request.per_page]]
-    return replace(request, hits=hits, total=len(matched), facets=tag_facets(current_index().tagged(), matched),
-                   suggestion=did_you_mean(searcher, request.text, mask) if request.text else None)
+    hits = [make_hit(searcher.stored_fields(docnum), highlight) for docnum in ranked[wanted - request.per_page:]]
+    return replace(request, hits=hits, total=len(matched), facets=tag_facets(index.tagged(), matched),
+                   suggestion=did_you_mean(searcher, request.text, hidden) if request.text else None)
 
 
-def make_hit(hit, highlight: set[str]) -> Hit:
-    fields = hit.fields()
+def whoosh_scores(searcher, parsed, *, limit: int) -> dict[int, float]:
+    """Scores from Whoosh's own search: the top `limit` scored, the other matches at zero."""
+    results = searcher.search(parsed, limit=limit)
+    scores = dict.fromkeys(results.docs(), 0.0)
+    scores.update((hit.docnum, hit.score or 0.0) for hit in results)
+    return scores
+
+
+def with_word_pairs(parsed):
+    """Quoted phrases become the word pairs they contain, looked up in the *_pairs fields."""
+    def rewrite(node):
+        if not isinstance(node, wq.Phrase):
+            return node
+        words = [word for word in node.words if word]
+        if len(words) < 2:
+            return wq.Term(node.fieldname, words[0], boost=node.boost) if words else wq.NullQuery
+        return wq.And([wq.Term(f"{node.fieldname}_pairs", first + PAIR_SEPARATOR + second, boost=node.boost)
+                       for first, second in zip(words, words[1:])])
+    return parsed.accept(rewrite).normalize()
+
+
+def make_hit(fields: dict, highlight: set[str]) -> Hit:
     return Hit(slug=fields["slug"], title=fields["title"], excerpt=excerpt(fields.get("body", ""), highlight),
                tags=tuple(t for t in fields.get("tags", "").split(",") if t), updated=fields.get("updated"))
 
@@ -569,18 +806,19 @@ VARIANTS = variants_by_letter()
 
 def excerpt(text: str, stems: set[str], size: int = EXCERPT_CHARS) -> Markup:
     """A window of the text around the first match, matched words in <mark>, all of it escaped."""
-    spans = matching_spans(text, stems)
-    start = max(0, spans[0][0] - size // 3) if spans else 0
-    end = min(len(text), start + size)
-    start, end = word_boundary(text, start, backwards=True), word_boundary(text, end)
+    matches = matching_spans(text, stems)
+    first = next(matches, None)
+    start = max(0, first[0] - size // 3) if first else 0
+    start = word_boundary(text, start, backwards=True)
+    end = word_boundary(text, min(len(text), start + size))
+    spans = [first, *takewhile(lambda span: span[1] <= end, matches)] if first and first[1] <= end else []
     pieces, position = [], start
     for span_start, span_end in spans:
-        if span_start >= start and span_end <= end:
-            pieces += [escape(text[position:span_start]), Markup("<mark>%s</mark>") % text[span_start:span_end]]
-            position = span_end
+        pieces += [escape(text[position:span_start]), Markup("<mark>%s</mark>") % text[span_start:span_end]]
+        position = span_end
     pieces.append(escape(text[position:end]))
-    body = Markup("").join(pieces)
-    return Markup("{}{}{}").format("… " if start > 0 else "", body, " …" if end < len(text) else "")
+    return Markup("{}{}{}").format("… " if start > 0 else "", Markup("").join(pieces),
+                                   " …" if end < len(text) else "")
 
 
 def word_boundary(text: str, position: int, backwards: bool = False) -> int:
@@ -591,16 +829,15 @@ def word_boundary(text: str, position: int, backwards: bool = False) -> int:
     return position if found == -1 else (found + 1 if backwards else found)
 
 
-def matching_spans(text: str, stems: set[str]) -> list[tuple[int, int]]:
-    """(start, end) of the words of `text` whose indexed form is one of `stems`."""
+def matching_spans(text: str, stems: set[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of the words of `text` whose indexed form is one of `stems`, in order, lazily."""
     if not stems or not text:
-        return []
+        return iter(())
     if any("oe" in stem or "ae" in stem for stem in stems):  # œ and æ fold to two letters: analyse it all
-        return [(t.startchar, t.endchar) for t in TEXT_ANALYZER(text, chars=True) if t.text in stems]
+        return ((t.startchar, t.endchar) for t in TEXT_ANALYZER(text, chars=True) if t.text in stems)
     # A regex finds the words starting like a stem, in any accents or case; the analyzer confirms each.
-    candidates = re.compile(r"\b(?:%s)\w*" % "|".join(sorted({accent_pattern(stem[:4]) for stem in stems})),
-                            re.IGNORECASE)
-    return [match.span() for match in candidates.finditer(text) if analysed(match.group()) in stems]
+    candidates = re.compile(r"\b(?:%s)\w*" % "|".join(sorted(map(accent_pattern, stems))), re.IGNORECASE)
+    return (match.span() for match in candidates.finditer(text) if analysed(match.group()) in stems)
 
 
 def accent_pattern(letters: str) -> str:
@@ -613,7 +850,7 @@ def accent_pattern(letters: str) -> str:
 PLAIN_WORD = re.compile(r"(?<![\w:-])[^\W\d_]{3,}(?![\w:])")
 
 
-def did_you_mean(searcher, text: str, mask) -> str | None:
+def did_you_mean(searcher, text: str, hidden: set[int]) -> str | None:
     """The query with unknown words replaced by close words that this reader would find."""
     corrected, changed = text, False
     for word in dict.fromkeys(PLAIN_WORD.findall(text)):
@@ -622,13 +859,13 @@ def did_you_mean(searcher, text: str, mask) -> str | None:
         stem = analysed(word)
         if stem is None or searcher.doc_frequency("body", stem) or searcher.doc_frequency("title", stem):
             continue
-        replacement = closest_word(searcher, folded_words(word)[0], mask)
+        replacement = closest_word(searcher, folded_words(word)[0], hidden)
         if replacement:
             corrected, changed = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, corrected, count=1), True
     return corrected if changed else None
 
 
-def closest_word(searcher, word: str, mask) -> str | None:
+def closest_word(searcher, word: str, hidden: set[int]) -> str | None:
     """The most frequent indexed word within one edit (two for long words) that the reader can see."""
     reader = searcher.reader()
     for distance in (1, 2) if len(word) > 5 else (1,):
@@ -637,7 +874,7 @@ def closest_word(searcher, word: str, mask) -> str | None:
         ranked = sorted(candidates - {word}, key=lambda c: (-searcher.doc_frequency("body", analysed(c) or c), c))
         for candidate in ranked[:5]:
             stem = analysed(candidate)
-            if stem and searcher.search(wq.Term("body", stem), limit=1, mask=mask).scored_length():
+            if stem and any(term_documents(searcher, name, stem) - hidden for name in ("body", "title")):
                 return candidate
     return None
 
@@ -651,11 +888,19 @@ def suggest(prefix: str, *, member: bool, limit: int = 8) -> list[TitleMatch]:
         return []
     terms = wq.And([wq.Term("title_start", word) for word in words])
     try:
-        return with_recovery(lambda searcher: [
-            TitleMatch(slug=hit["slug"], title=hit["title"])
-            for hit in searcher.search(terms, limit=limit, mask=hidden_documents(member))])
+        return with_recovery(lambda searcher: title_matches(searcher, terms, member, limit))
     except WikiError:
         return []
+
+
+def title_matches(searcher, terms, member: bool, limit: int) -> list[TitleMatch]:
+    index = current_index()
+    scores = ArrayScorer(searcher, index).evaluate(terms)
+    found = scores.keys() - index.hidden(member)
+    titles = {docnum: searcher.stored_fields(docnum) for docnum in
+              heapq.nlargest(limit * 4, found, key=lambda docnum: (scores[docnum], -docnum))}
+    best = sorted(titles, key=lambda docnum: (-scores[docnum], len(titles[docnum]["title"]), titles[docnum]["title"]))
+    return [TitleMatch(slug=titles[d]["slug"], title=titles[d]["title"]) for d in best[:limit]]
 
 
 # --- Wiring ---------------------------------------------------------------------------------------
@@ -709,6 +954,7 @@ def catch_up_after_commit(session) -> None:
     if "wiki_search" not in current_app.extensions:
         return
     try:
-        catch_up()
+        if is_behind():
+            catch_up()
     except Exception:  # noqa: BLE001  (the commit stands; the next search catches up)
         log.exception("Search catch-up after a commit failed; the next search will retry")

@@ -1,0 +1,123 @@
+"""Search over HTTP: the results page and its fragment, suggestions, the header box, and no 500 ever."""
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.wiki import editing, moderation
+from tests.unit.test_search import HOSTILE
+
+
+@pytest.fixture
+def wiki(app):
+    with app.app_context():
+        editing.create_page(title="La coopération", body="Les associations du quartier coopèrent.", publish_now=True)
+        editing.create_page(title="Budget associatif", body="Le budget et les subventions.", publish_now=True)
+        members = editing.create_page(title="Réunion interne", body="Compte rendu confidentiel.", publish_now=True)
+        moderation.set_visibility(members, "members", by=None)
+    return app
+
+
+@pytest.fixture
+def many(wiki):
+    with wiki.app_context():
+        for n in range(23):
+            editing.create_page(title=f"Fiche statuts {n}", body="Modèle de statuts.", publish_now=True)
+    return wiki
+
+
+def test_results_page_lists_hits_with_links_excerpts_and_dates(client, wiki):
+    response = client.get("/search?q=cooperation")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" in html
+    assert 'href="/wiki/la-cooperation"' in html and "La coopération" in html
+    assert "<time datetime=" in html
+    associatif = client.get("/search?q=associatif").get_data(as_text=True)
+    assert "<mark>associations</mark>" in associatif and 'href="/wiki/budget-associatif"' in associatif
+
+
+def test_htmx_gets_the_results_fragment_only(client, wiki):
+    response = client.get("/search?q=budget", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and html.strip().startswith('<section id="search-results"')
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_results_are_paginated(client, many):
+    first = client.get("/search?q=statuts").get_data(as_text=True)
+    assert first.count('class="search-hit"') == 20 and "23" in first
+    assert 'href="/search?q=statuts&amp;page=2"' in first
+    second = client.get("/search?q=statuts&page=2").get_data(as_text=True)
+    assert second.count('class="search-hit"') == 3
+    assert client.get("/search?q=statuts&page=999").status_code == 200
+    assert client.get("/search?q=statuts&page=-4").status_code == 200
+
+
+def test_did_you_mean_links_to_the_corrected_search(client, wiki):
+    html = client.get("/search?q=subventoins").get_data(as_text=True)
+    assert 'href="/search?q=subventions"' in html
+
+
+def test_empty_result_proposes_to_create_the_page(app, wiki, client_as):
+    html = client_as("volunteer").get("/search?q=Fête des voisins").get_data(as_text=True)
+    assert 'href="/wiki/fete-des-voisins/edit?title=F%C3%AAte+des+voisins"' in html
+
+
+def test_no_creation_proposal_for_who_cannot_create(app, wiki, client):
+    app.config["WIKI_ANONYMOUS_EDITS"] = False
+    html = client.get("/search?q=Fête des voisins").get_data(as_text=True)
+    assert "/wiki/fete-des-voisins/edit" not in html and "No page matches" in html
+
+
+def test_members_only_pages_are_found_by_members_only(wiki, client, client_as):
+    assert "reunion-interne" not in client.get("/search?q=confidentiel").get_data(as_text=True)
+    assert "reunion-interne" not in client.get("/search/suggest?q=réunion").get_data(as_text=True)
+    member = client_as("volunteer")
+    assert 'href="/wiki/reunion-interne"' in member.get("/search?q=confidentiel").get_data(as_text=True)
+    assert 'href="/wiki/reunion-interne"' in member.get("/search/suggest?q=réunion").get_data(as_text=True)
+
+
+def test_a_bad_query_is_a_400_with_a_clear_message(client, wiki):
+    response = client.get("/search?q=" + "mot " * 200)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "too long" in html and 'id="search-results"' in html
+
+
+def test_suggest_returns_a_small_fragment_of_title_matches(client, wiki):
+    response = client.get("/search/suggest?q=coop")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.strip().startswith('<div id="search-suggestions">') and html.count('id="') == 1
+    assert 'href="/wiki/la-cooperation"' in html
+    assert client.get("/search/suggest?q=").get_data(as_text=True).strip() == '<div id="search-suggestions">\n  \n</div>'
+
+
+def test_every_page_has_a_search_box_in_its_header(client, wiki):
+    html = client.get("/wiki/budget-associatif").get_data(as_text=True)
+    form = re.search(r'<form class="search" role="search" method="get" action="/search">.*?</form>', html, re.S)
+    assert form and 'id="search-q"' in form.group() and 'name="q"' in form.group()
+    assert '<label for="search-q"' in form.group() and 'id="search-suggestions-slot"' in form.group()
+
+
+def test_an_edit_shows_in_search_right_away(client, wiki):
+    client.post("/wiki/budget-associatif/edit", data={
+        "title": "Budget associatif", "body": "Le plan de trésorerie.", "summary": "", "base_revision": "1"})
+    assert 'href="/wiki/budget-associatif"' in client.get("/search?q=tresorerie").get_data(as_text=True)
+    assert 'href="/wiki/budget-associatif"' not in client.get("/search?q=subventions").get_data(as_text=True)
+
+
+def test_hostile_queries_never_get_a_500(client, wiki):
+    for text in HOSTILE + ["", " ", "q=1&tag=2"]:
+        for url in ("/search", "/search/suggest"):
+            response = client.get(url, query_string={"q": text, "tag": text[:50], "page": "2"})
+            assert response.status_code in (200, 400), (url, text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=80), st.text(max_size=20), st.text(max_size=5))
+def test_random_queries_never_get_a_500(client, wiki, text, tag, page):
+    for url in ("/search", "/search/suggest"):
+        response = client.get(url, query_string={"q": text, "tag": tag, "page": page})
+        assert response.status_code in (200, 400)
