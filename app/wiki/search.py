@@ -378,7 +378,7 @@ def index_next_batch(index: SearchIndex) -> bool:
         for row in rows:
             write_page(writer, row, tags.get(row.id, ()))
         writer.update_document(**meta_fields(rows[-1].change_seq))
-        writer.commit()
+        writer.commit(merge=False)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
