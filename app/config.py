@@ -28,6 +28,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no lost edits after lunch
     "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",  # dates are stored in UTC and shown in this zone (WIKI_TIMEZONE)
     "BABEL_TRANSLATION_DIRECTORIES": "translations",
 }
 
@@ -62,6 +63,8 @@ def load_env(config: dict, environ=os.environ) -> None:
         config["WIKI_ANONYMOUS_EDITS"] = parse_bool("WIKI_ANONYMOUS_EDITS", environ["WIKI_ANONYMOUS_EDITS"])
     if "WIKI_DEFAULT_LICENCE" in environ:
         config["WIKI_DEFAULT_LICENCE"] = environ["WIKI_DEFAULT_LICENCE"].strip()
+    if "WIKI_TIMEZONE" in environ:
+        config["BABEL_DEFAULT_TIMEZONE"] = environ["WIKI_TIMEZONE"].strip()
     if "WIKI_LANGUAGE" in environ:
         config["WIKI_LANGUAGE"] = environ["WIKI_LANGUAGE"].strip().lower()
 

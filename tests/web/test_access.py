@@ -117,3 +117,21 @@ def test_visitor_is_sent_to_login_for_the_editor(app, wiki):
 def test_revision_of_another_page_is_404(app, wiki):
     client = client_for(app, wiki, "volunteer")
     assert client.get("/wiki/publique/revisions/2").status_code == 404  # only the pending page has a #2
+
+
+def test_feed_lists_published_public_changes_only(app, wiki):
+    feed = app.test_client().get("/feeds/recent.atom")
+    text = feed.get_data(as_text=True)
+    assert feed.status_code == 200 and feed.mimetype == "application/atom+xml"
+    assert "<entry>" in text and "Publique" in text
+    assert "texte secret" not in text and "Membres" not in text
+    import xml.etree.ElementTree as ElementTree
+
+    ElementTree.fromstring(feed.data)  # well-formed
+
+
+def test_feed_escapes_titles(app, client_as):
+    client = client_as("facilitator")
+    client.post("/wiki/x/edit", data={"title": "A <b>&</b> </title><script>", "body": "x", "base_revision": ""})
+    text = app.test_client().get("/feeds/recent.atom").get_data(as_text=True)
+    assert "<script>" not in text and "&lt;b&gt;&amp;&lt;/b&gt;" in text
