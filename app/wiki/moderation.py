@@ -97,17 +97,22 @@ def supersede_pending(page: Page, revision: Revision) -> None:
             old.review_comment = _("Undone by a later edit.")
 
 
-def approve(page: Page, *, reviewer, comment: str = "") -> Revision:
-    """Publish the head and every pending revision before it."""
+def review_pending(page: Page, status: str, *, reviewer, comment: str) -> None:
+    """Give every pending revision of the page the reviewer's verdict (no commit)."""
     begin_write(page)
     if not has_pending(page):
         raise InvalidInput(_("There is nothing to review on this page."))
     now = utcnow()
     for revision in pending_revisions(page):
-        revision.status = "approved"
+        revision.status = status
         revision.reviewer = reviewer
         revision.reviewed_at = now
         revision.review_comment = comment
+
+
+def approve(page: Page, *, reviewer, comment: str = "") -> Revision:
+    """Publish the head and every pending revision before it."""
+    review_pending(page, "approved", reviewer=reviewer, comment=comment)
     head = page.head
     publish(page, head)
     record_event(page, reviewer, "approve", detail=str(head.number), comment=comment)
@@ -119,16 +124,7 @@ def reject(page: Page, *, reviewer, comment: str = "") -> Revision:
     """Mark pending revisions rejected and return the head to the published text in a new revision."""
     from app.wiki.editing import add_revision
 
-    begin_write(page)
-
-    if not has_pending(page):
-        raise InvalidInput(_("There is nothing to review on this page."))
-    now = utcnow()
-    for revision in pending_revisions(page):
-        revision.status = "rejected"
-        revision.reviewer = reviewer
-        revision.reviewed_at = now
-        revision.review_comment = comment
+    review_pending(page, "rejected", reviewer=reviewer, comment=comment)
     published = page.published
     record_event(page, reviewer, "reject", detail=str(page.head.number), comment=comment)
     if published is None:

@@ -87,14 +87,19 @@ def console_problems(page):
     return problems
 
 
-@pytest.fixture
-def signed_in(page, live_server):
-    """The page, signed in as the facilitator Fanny."""
+def sign_in(page, live_server: str) -> None:
+    """Sign in through the form as the facilitator Fanny."""
     page.goto(f"{live_server}/login")
     page.fill("input[name=name]", "Fanny")
     page.fill("input[name=password]", "motdepasse")
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(f"{live_server}/")
+
+
+@pytest.fixture
+def signed_in(page, live_server):
+    """The page, signed in as the facilitator Fanny."""
+    sign_in(page, live_server)
     return page
 
 

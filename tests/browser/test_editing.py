@@ -4,6 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
+
 from app.extensions import db
 from app.wiki import editing
 
@@ -81,10 +83,7 @@ def test_draft_is_offered_back_after_an_expired_session(signed_in, live_server, 
     expect(page.locator("#messages .message-error")).to_be_visible()
     expect(page.locator("textarea[name=body]")).to_have_value("Mon long texte que je ne veux pas perdre.")
     # sign in again and come back: the editor offers the draft
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=name]", "Fanny")
-    page.fill("input[name=password]", "motdepasse")
-    page.click("form[action='/login'] button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/wiki/{slug}/edit")
     expect(page.locator("[data-draft-offer]")).to_be_visible()
     page.click("[data-draft-restore]")
@@ -94,10 +93,7 @@ def test_draft_is_offered_back_after_an_expired_session(signed_in, live_server, 
 def test_edit_and_save_without_javascript(browser, live_server, make_page, live_app):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=name]", "Fanny")
-    page.fill("input[name=password]", "motdepasse")
-    page.click("form[action='/login'] button[type=submit]")
+    sign_in(page, live_server)
     slug = make_page("Sans JavaScript", "Avant.")
     page.goto(f"{live_server}/wiki/{slug}")
     page.click("[data-edit-button]")

@@ -3,6 +3,8 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.conftest import sign_in
+
 SIZES = {"desktop": 1280, "phone": 375}
 
 
@@ -40,10 +42,7 @@ def test_no_serious_accessibility_violations(signed_in, live_server, sample_page
 def test_interface_follows_the_browser_language(browser, live_server, sample_page, language, word):
     context = browser.new_context(locale=language, extra_http_headers={"Accept-Language": language})
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=name]", "Fanny")
-    page.fill("input[name=password]", "motdepasse")
-    page.click("form[action='/login'] button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/wiki/{sample_page}")
     assert page.locator("[data-edit-button]").inner_text().strip() == word
     assert page.locator("html").get_attribute("lang") == language
