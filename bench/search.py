@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.search                 # 10,000 pages, a table
     .venv/bin/python -m bench.search --pages 2000 --json
+    .venv/bin/python -m bench.search --folder /tmp/bench   # keep the seeded wiki; run again to reuse it
 
-Everything happens in a throwaway instance folder (SQLite), deleted at the end unless --keep.
+Everything happens in a throwaway instance folder (SQLite), deleted at the end unless --folder.
 The text is generated deterministically from a vocabulary of real French words about associations,
 with a Zipf-like word frequency, so common words are in most pages and rare words in a few."""
 
@@ -321,17 +322,16 @@ def measure_suggest(generator: TextGenerator, rng: random.Random, repeats: int) 
 
 
 def measure_edits(generator: TextGenerator, pages: int, edits: int, rng: random.Random) -> dict:
-    """Time the catch-up that the commit of one edit triggers (the save itself is not counted)."""
+    """Time the index update that the commit of one edit triggers (the save itself is not counted)."""
     samples = []
-    original = search.catch_up
+    original = search.sync_after_commit
 
-    def timed_catch_up(**kwargs):
+    def timed_sync():
         started = time.perf_counter()
-        result = original(**kwargs)
+        original()
         samples.append((time.perf_counter() - started) * 1000)
-        return result
 
-    search.catch_up = timed_catch_up
+    search.sync_after_commit = timed_sync
     try:
         for _ in range(edits):
             page = db.session.get(Page, rng.randint(1, pages))
@@ -339,30 +339,38 @@ def measure_edits(generator: TextGenerator, pages: int, edits: int, rng: random.
             editing.save_edit(page, title=page.head.title, body=body, summary="bench", author=None,
                               base_revision=page.head.number)
     finally:
-        search.catch_up = original
+        search.sync_after_commit = original
     assert len(samples) == edits, "every edit should have caught up once"
     return summary(samples)
 
 
 def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path) -> dict:
+    """Seed and index a wiki in `folder` (or reuse the one a previous --folder run left), then time it."""
     generator = TextGenerator(seed_value)
     rng = random.Random(seed_value + 1)
     app = create_app({"WIKI_INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "WIKI_MODERATION": "open"})
+    tags_file = folder / "tags.json"
     with app.app_context():
-        db.create_all()
-        seed_licences()
-        started = time.perf_counter()
-        tags = seed(pages, words, generator)
-        seeded = time.perf_counter() - started
-        search.tags_by_page = lambda _connection, ids: {i: tags[i] for i in ids if i in tags}
-        started = time.perf_counter()
-        indexed = search.rebuild()
-        rebuilt = time.perf_counter() - started
+        seeded = rebuilt = indexed = None
+        if tags_file.exists():
+            tags = {int(page_id): names for page_id, names in json.loads(tags_file.read_text()).items()}
+            search.tags_by_page = lambda _connection, ids: {i: tags[i] for i in ids if i in tags}
+        else:
+            db.create_all()
+            seed_licences()
+            started = time.perf_counter()
+            tags = seed(pages, words, generator)
+            seeded = round(time.perf_counter() - started, 1)
+            search.tags_by_page = lambda _connection, ids: {i: tags[i] for i in ids if i in tags}
+            started = time.perf_counter()
+            indexed = search.rebuild()
+            rebuilt = round(time.perf_counter() - started, 1)
+            tags_file.write_text(json.dumps(tags))
         sets = query_sets(generator, pages, rng)
         figures = {
             "pages": pages, "words_per_page": words, "indexed": indexed,
-            "seed_seconds": round(seeded, 1), "rebuild_seconds": round(rebuilt, 1),
+            "seed_seconds": seeded, "rebuild_seconds": rebuilt,
             "index_megabytes": round(sum(f.stat().st_size for f in (folder / "instance" / "search-index").iterdir())
                                      / 1e6, 1),
             "queries (visitor)": measure_queries(sets, member=False, repeats=repeats),
@@ -375,8 +383,11 @@ def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path) -> 
 
 
 def print_table(figures: dict) -> None:
-    print(f"{figures['pages']} pages of ~{figures['words_per_page']} words: seeded in {figures['seed_seconds']} s, "
-          f"index rebuilt in {figures['rebuild_seconds']} s ({figures['index_megabytes']} MB)")
+    if figures["rebuild_seconds"] is not None:
+        print(f"{figures['pages']} pages of ~{figures['words_per_page']} words: seeded in {figures['seed_seconds']} s, "
+              f"index rebuilt in {figures['rebuild_seconds']} s ({figures['index_megabytes']} MB)")
+    else:
+        print(f"{figures['pages']} pages reused ({figures['index_megabytes']} MB index)")
     print(f"{'measure':40} {'runs':>6} {'median ms':>10} {'p95 ms':>8}")
     rows = [(f"query, {kind} (visitor)", f) for kind, f in figures["queries (visitor)"].items()]
     rows += [(f"query, {kind} (member)", f) for kind, f in figures["queries (member)"].items()]
@@ -392,15 +403,14 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=37)
     parser.add_argument("--repeats", type=int, default=3, help="times each query is run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--keep", action="store_true", help="keep the instance folder and print its path")
+    parser.add_argument("--folder", type=Path, help="seed here and keep it; a second run reuses it (same options)")
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="gare-bench-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="gare-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         figures = run(args.pages, args.words, args.seed, args.repeats, folder)
     finally:
-        if args.keep:
-            print(f"kept {folder}", file=sys.stderr)
-        else:
+        if args.folder is None:
             shutil.rmtree(folder, ignore_errors=True)
     if args.json:
         print(json.dumps(figures, indent=2))

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.search import bp
 from app.web import render_htmx
-from app.wiki import editing, search
+from app.wiki import editing, search, tagging
 from app.wiki.errors import WikiError
 from app.wiki.permissions import can, is_member
 from app.wiki.slugs import slugify
@@ -27,8 +27,9 @@ def results():
     except WikiError as error:
         return render_htmx("search/results.html", "search/_results.html", status=error.status_code,
                            q=text[:search.MAX_QUERY_LENGTH], results=None, error=error.message)
+    shown = {tag for tag, _count in found.facets} | {t for hit in found.hits for t in hit.tags} | {found.tag}
     return render_htmx("search/results.html", "search/_results.html", q=found.text, results=found,
-                       new_page=new_page_proposal(found))
+                       new_page=new_page_proposal(found), tag_names=tagging.display_names(shown))
 
 
 def new_page_proposal(found):

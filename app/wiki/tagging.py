@@ -76,6 +76,14 @@ def pages_with_tag(tag: Tag, *, include_members: bool) -> list[Page]:
     return list(db.session.scalars(query))
 
 
+def display_names(keys: set[str]) -> dict[str, str]:
+    """Display names of tags by key (search works on keys; people read names)."""
+    keys = {k for k in keys if k}
+    if not keys:
+        return {}
+    return dict(db.session.execute(sa.select(Tag.slug, Tag.name).where(Tag.slug.in_(keys))).all())
+
+
 def all_tag_names() -> list[str]:
     """For autocompletion."""
     return list(db.session.scalars(sa.select(Tag.name).order_by(Tag.slug)))

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app import create_app
 from app.extensions import db
-from app.models import User
+from app.models import Page, User
 from app.wiki import editing, moderation, search
 
 
@@ -75,11 +75,12 @@ def test_title_matches_rank_first(pages):
     "associatif", "maison culture", '"maison de la culture"', "budget OR meeting", "associatif -budget",
     "NOT budget", "-budget", "+budget associatif", "(culture OR budget) -maison", "title:budget",
     "culture AND (quartier OR salle)", '"la culture au quartier" OR meeting', "sous-traitance", "jean-pierre",
+    '"culture maison"', '"associations du quartier travaillent"', '"quartier associations"',
 ])
 def test_array_scoring_matches_the_documents_whoosh_matches(pages, text):
     index = search.current_index()
     searcher = index.searcher()
-    parsed = search.with_word_pairs(search.parse(index, text))
+    parsed = search.parse(index, text)
     scores = search.ArrayScorer(searcher, index).evaluate(parsed)
     live = set(searcher.reader().all_doc_ids())  # Whoosh's Not also yields deleted documents
     assert scores is not None and set(scores) == set(searcher.docs_for_query(parsed)) & live
@@ -135,15 +136,10 @@ def test_did_you_mean_never_reveals_members_only_words(ctx):
     assert search.query("licenciemant", member=True).suggestion == "licenciement"
 
 
-def test_tag_filter_facets_and_tag_syntax(ctx, monkeypatch):
-    """Tags have no model yet: feed them through the hook the tag feature will fill in."""
-    page_tags = {}
-    monkeypatch.setattr(search, "tags_by_page", lambda _connection, ids: {i: page_tags.get(i, []) for i in ids})
-    for title, tags in (("Statuts types", ["juridique", "modeles"]), ("Statuts et assurance", ["juridique"]),
-                        ("Statuts du club", [])):
-        page = create(title, "Des statuts pour une association.")
-        page_tags[page.id] = tags
-    search.rebuild()
+def test_tag_filter_facets_and_tag_syntax(ctx):
+    for title, tags in (("Statuts types", "juridique, Modèles"), ("Statuts et assurance", "juridique"),
+                        ("Statuts du club", "")):
+        editing.create_page(title=title, body="Des statuts pour une association.", tags=tags, publish_now=True)
     everything = search.query("statuts", member=False)
     assert everything.total == 3 and everything.facets == [("juridique", 2), ("modeles", 1)]
     assert {h.slug for h in search.query("statuts", member=False, tag="juridique").hits} == {
@@ -233,7 +229,7 @@ def test_catch_up_never_waits_for_a_busy_lock(ctx):
 
 def test_a_change_made_behind_the_index_back_is_caught_up_before_a_query(ctx):
     page = create("Coulisses", "Texte visible.")
-    db.session.execute(sa.update(search.Page).where(search.Page.id == page.id).values(deleted=True, change_seq=99))
+    db.session.execute(sa.update(Page).where(Page.id == page.id).values(deleted=True, change_seq=99))
     db.session.commit()  # no ORM object changed: only the query-time check can notice
     assert slugs("visible") == []
 
@@ -267,6 +263,15 @@ def test_rebuild_indexes_every_readable_page(pages, runner):
     assert search.rebuild() == 3
     result = runner.invoke(args=["search", "rebuild"])
     assert result.exit_code == 0 and "3 pages indexed" in result.output
+
+
+def test_the_index_folder_can_be_configured(app_config, tmp_path):
+    app = create_app({**app_config, "WIKI_SEARCH_INDEX": str(tmp_path / "elsewhere")})
+    with app.app_context():
+        db.create_all()
+        assert search.query("rien", member=False).total == 0
+        assert (tmp_path / "elsewhere").is_dir()
+        db.engine.dispose()
 
 
 def save_and_search(app, prefix, count, found, errors):
