@@ -63,4 +63,8 @@ def begin_write(page=None) -> None:
         if not session.in_transaction():
             session.connection(execution_options={"wiki_write": True})
     elif page is not None and page.id is not None:
-        session.refresh(page, with_for_update=True)
+        # Lock the page row (a plain SELECT: FOR UPDATE refuses the page view's outer joins), then
+        # let the page's attributes reload inside the locked transaction.
+        model = type(page)
+        session.execute(sa.select(model.id).where(model.id == page.id).with_for_update())
+        session.expire(page)

@@ -253,7 +253,7 @@ def seed(pages: int, words: int, generator: TextGenerator) -> dict[int, list[str
         db.session.execute(sa.insert(Page), page_rows[chunk:chunk + 1000])
         db.session.execute(sa.insert(Revision), revision_rows[chunk:chunk + 1000])
     db.session.execute(sa.update(Page).values(head_id=Page.id, published_id=Page.id))
-    db.session.add(Counter(name="change_seq", value=pages))
+    db.session.execute(sa.update(Counter).where(Counter.name == "change_seq").values(value=pages))
     db.session.commit()
     return tags
 

@@ -32,11 +32,16 @@ class Licence(db.Model):
 
 
 def seed_licences() -> None:
-    """Insert the standard licences that are missing (idempotent)."""
+    """Insert what the first migration seeds and a database made by create_all lacks (idempotent):
+    the standard licences, and the change_seq counter."""
+    from app.models.page import Counter
+
     existing = set(db.session.scalars(sa.select(Licence.code)))
     for code, name, url, shareable in LICENCES:
         if code not in existing:
             db.session.add(Licence(code=code, name=name, url=url, shareable=shareable))
+    if db.session.get(Counter, "change_seq") is None:
+        db.session.add(Counter(name="change_seq", value=0))
     db.session.commit()
 
 
