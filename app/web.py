@@ -207,21 +207,21 @@ class RenderedPages:
 
     def __init__(self, size: int = 256):
         self.size = size
-        self.entries: OrderedDict[str, str] = OrderedDict()
+        self.entries: OrderedDict[str, tuple] = OrderedDict()
         self.lock = threading.Lock()
         self.placeholder = "csrf-" + secrets.token_hex(16)  # unguessable: user text cannot contain it
 
     def token_placeholder(self) -> str:
         return self.placeholder
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> tuple | None:
         with self.lock:
             body = self.entries.get(key)
             if body is not None:
                 self.entries.move_to_end(key)
             return body
 
-    def put(self, key: str, body: str) -> str:
+    def put(self, key: str, body: tuple) -> tuple:
         with self.lock:
             self.entries[key] = body
             if len(self.entries) > self.size:

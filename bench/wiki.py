@@ -252,6 +252,8 @@ def save_latencies(port: int, slugs: list[str], edits: int, rng) -> dict:
         connection.request("GET", f"/wiki/{slug}/edit", headers={"Cookie": cookie})
         response = connection.getresponse()
         html = response.read().decode()
+        if response.getheader("Set-Cookie"):  # the session now holds a CSRF token: keep the new cookie
+            cookie = response.getheader("Set-Cookie").split(";", 1)[0]
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
         base = re.search(r'name="base_revision" type="hidden" value="(\d+)"', html).group(1)
         title = re.search(r'name="title" required type="text" value="([^"]*)"', html) or \

@@ -34,6 +34,8 @@ class Page(db.Model):
         sa.ForeignKey("revisions.id", use_alter=True, name="fk_pages_published_id"), index=True)
     # Position in the global change sequence; search catches up on pages above its watermark.
     change_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0, index=True)
+    # Moves when the cached HTML of this page's revisions is dropped (a linked page appeared or went).
+    render_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

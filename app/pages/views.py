@@ -108,6 +108,8 @@ def show(slug):
     """A page as its reader may see it; a missing page offers to create it."""
     if (response := canonical_slug_or_redirect(slug)) is not None:
         return response
+    if (cached := cached_view(slug)) is not None:
+        return cached
     page, redirected = editing.find_page(slug)
     if page is None or page.deleted and not can(current_user, "view_deleted", page):
         return render_htmx("pages/missing.html", "pages/_missing.html", status=404, slug=slug,
@@ -115,32 +117,60 @@ def show(slug):
     page = checked_page(page, redirected)
     revision = visible_revision(page)
     html = article_html(page, revision)
-    key = view_key(page, revision, html)
-    token = generate_csrf() if current_user.is_authenticated or current_app.config["WIKI_ANONYMOUS_EDITS"] else ""
-    etag = hashlib.sha256(f"{key}\x1f{session.get('csrf_token', '')}".encode()).hexdigest()[:32]
+    key = view_key(page, revision.id)
     if session.get("_flashes"):  # a one-off confirmation: render it, cache nothing
         response = render_htmx("pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
                                credits=licensing.credits(page))
-        return with_validators(response, etag, page.updated_at)
+        return with_validators(response, view_etag(key), page.updated_at)
+    cache = rendered_pages()
+    body = cache.put(key, (page.updated_at, render_htmx(
+        "pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
+        credits=licensing.credits(page), csrf_token=cache.token_placeholder).get_data(as_text=True)))
+    return cached_response(key, *body)
+
+
+def cached_view(slug: str):
+    """The page view from the per-process cache, after one light query for the page's state, or None.
+
+    The full path (ORM load with revisions, tags, licence; rendering) runs only on a miss."""
+    if session.get("_flashes"):
+        return None
+    state = editing.page_state(slug)
+    if state is None or not can(current_user, "view", state):
+        return None
+    revision_id = state.head_id if can(current_user, "view_pending", state) else state.published_id
+    key = view_key(state, revision_id) if revision_id else None
+    entry = rendered_pages().get(key) if key else None
+    return cached_response(key, *entry) if entry else None
+
+
+def cached_response(key: str, updated_at, body: str):
+    etag = view_etag(key)
     if etag in request.if_none_match:
         return not_modified(etag)
-    cache = rendered_pages()
-    body = cache.get(key)
-    if body is None:
-        body = cache.put(key, render_htmx(
-            "pages/show.html", "pages/_article.html", page=page, revision=revision, html=html,
-            credits=licensing.credits(page), csrf_token=cache.token_placeholder).get_data(as_text=True))
-    response = make_response(cache.with_token(body, token))
+    response = make_response(rendered_pages().with_token(body, csrf_token_for_page()))
     response.vary.add("HX-Request")
-    return with_validators(response, etag, page.updated_at)
+    return with_validators(response, etag, updated_at)
 
 
-def view_key(page, revision, html) -> str:
-    """Everything a page view depends on but the CSRF token: the page's state, the text's HTML
-    (red links change it), who is looking and where from, the language, the review count."""
+def csrf_token_for_page() -> str:
+    """Members (and visitors, where they may edit) get a token; plain readers get no session at all."""
+    if current_user.is_authenticated or current_app.config["WIKI_ANONYMOUS_EDITS"]:
+        return generate_csrf()
+    return ""
+
+
+def view_etag(key: str) -> str:
+    csrf_token_for_page()  # creates the session's token first, so the first answer's ETag holds
+    return hashlib.sha256(f"{key}\x1f{session.get('csrf_token', '')}".encode()).hexdigest()[:32]
+
+
+def view_key(page, revision_id: int) -> str:
+    """Everything a page view depends on but the CSRF token: the page's state (render_version moves
+    when links in its text change colour), who is looking and where from, the language, the review count."""
     user = current_user
     parts = [page.id, page.change_seq, page.head_id, page.published_id, page.protected, page.visibility,
-             page.deleted, revision.id, hashlib.sha256(str(html).encode()).hexdigest(), request.full_path,
+             page.deleted, page.render_version, revision_id, request.full_path,
              user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
              getattr(user, "trusted", ""), select_locale(), wants_fragment(),
              pending_count() if can(user, "review") else ""]

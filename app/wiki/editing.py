@@ -74,6 +74,13 @@ def find_page(slug: str) -> tuple[Page | None, bool]:
     return (redirect.page, True) if redirect else (None, False)
 
 
+def page_state(slug: str):
+    """The few columns a cached page view depends on, in one light query (no ORM objects)."""
+    return db.session.execute(sa.select(
+        Page.id, Page.change_seq, Page.head_id, Page.published_id, Page.protected, Page.visibility, Page.deleted,
+        Page.render_version).where(Page.slug == slug)).first()
+
+
 def get_revision(page: Page, number: int) -> Revision | None:
     """A revision by its per-page number, only ever through its page."""
     return db.session.scalar(sa.select(Revision).where(Revision.page_id == page.id, Revision.number == number))
@@ -289,6 +296,7 @@ def invalidate_linking_pages(*slugs: str) -> None:
     """Drop the cached HTML of pages linking to these slugs: their links change colour."""
     linking = sa.select(Link.from_page_id).where(Link.to_slug.in_(slugs))
     db.session.execute(sa.update(Revision).where(Revision.page_id.in_(linking)).values(html=None))
+    db.session.execute(sa.update(Page).where(Page.id.in_(linking)).values(render_version=Page.render_version + 1))
 
 
 def backlinks(page: Page) -> list[Page]:
