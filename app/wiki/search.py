@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, after_this_request, current_app, g, has_app_context, has_request_context
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -992,11 +992,35 @@ def forget_page_changes(session) -> None:
 
 
 def catch_up_after_commit(session) -> None:
-    """Index a commit's page changes at once; the session is done, so this uses its own connection."""
+    """Index a commit's page changes: after the response is sent when serving a request (the person
+    saving does not wait for Whoosh), at once otherwise. A query catches up first anyway when the
+    index is behind, so search is never stale either way."""
     if not session.info.pop(STALE, False) or not has_app_context():
         return
     if "wiki_search" not in current_app.extensions:
         return
+    if has_request_context():
+        defer_to_response_close(current_app._get_current_object())
+        return
+    sync_safely()
+
+
+def defer_to_response_close(app: Flask) -> None:
+    """Catch up once, when the server has sent this request's response (WSGI close)."""
+    if g.get("search_catch_up_deferred"):
+        return
+    g.search_catch_up_deferred = True
+
+    @after_this_request
+    def catch_up_later(response):
+        def run():
+            with app.app_context():
+                sync_safely()
+        response.call_on_close(run)
+        return response
+
+
+def sync_safely() -> None:
     try:
         sync_after_commit()
     except Exception:  # noqa: BLE001  (the commit stands; the next search catches up)
