@@ -1030,3 +1030,8 @@ def sync_safely() -> None:
 def sync_after_commit() -> None:
     if is_behind():
         catch_up()
+
+
+def schedule_catch_up() -> None:
+    """The save path's post-commit step (app.wiki.revisions.commit_changes). The session listener
+    above still does the work; the search package replaces both with an explicit step."""
