@@ -2,7 +2,7 @@
 
 SQLite allows one writer at a time. A transaction that read first and writes later can fail
 at once with 'database is locked' (its snapshot is stale), whatever the busy timeout, so
-domain writes start with write_transaction(), which takes the write lock up front."""
+domain writes start with begin_write(), which takes the write lock up front."""
 
 import sqlite3
 from contextlib import suppress

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.config import LANGUAGES
 from app.extensions import db, htmx, login
-from app.wiki import permissions
+from app.wiki import moderation, permissions
 from app.wiki.errors import PermissionDenied, WikiError
 
 # htmx settings (read from a meta tag: no inline script). 4xx answers are swapped: the editor comes
@@ -261,9 +261,7 @@ def safe_next_url(target: str | None, default: str = "/") -> str:
 
 
 def pending_count() -> int:
-    from app.wiki.moderation import pending_count as count
-
-    return count()
+    return moderation.pending_count()
 
 
 def can_current_user(action: str, page=None) -> bool:

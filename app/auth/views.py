@@ -8,9 +8,8 @@ from app.auth import bp
 from app.auth.forms import InvitationForm, JoinForm, LoginForm
 from app.web import safe_next_url
 from app.wiki import accounts
-from app.wiki.accounts import BadCredentials, TooManyAttempts
-from app.wiki.errors import WikiError
-from app.wiki.permissions import require
+from app.wiki.errors import BadCredentials, TooManyAttempts, WikiError
+from app.wiki.permissions import invitable_roles, require
 
 
 def start_session(user) -> None:
@@ -75,8 +74,8 @@ def invitations():
     """Facilitators create invitation links and see the ones still open."""
     require(current_user, "invite")
     form = InvitationForm()
-    if current_user.role != "admin":
-        form.role.choices = [c for c in form.role.choices if c[0] == "volunteer"]
+    allowed = invitable_roles(current_user)
+    form.role.choices = [c for c in form.role.choices if c[0] in allowed]
     new_link = None
     status = 200
     if request.method == "POST":

@@ -5,7 +5,7 @@ from flask_login import current_user
 from app.changes import bp
 from app.changes import feeds as _feeds  # noqa: F401  (the Atom feed's view)
 from app.web import render_htmx
-from app.wiki import moderation
+from app.wiki import journal
 from app.wiki.permissions import is_member
 
 
@@ -13,5 +13,5 @@ from app.wiki.permissions import is_member
 def recent():
     """The latest revisions with their status."""
     member = is_member(current_user)
-    revisions = moderation.recent_revisions(include_pending=member, include_members=member)
+    revisions = journal.recent_revisions(member=member)
     return render_htmx("changes/recent.html", "changes/_recent.html", revisions=revisions)

@@ -1,6 +1,7 @@
 """Tables. Import every model here so Alembic and create_all see them all."""
 
-from app.models.account import Invitation, LoginFailure, PageEvent
+from app.models.account import Invitation, LoginFailure
+from app.models.journal import PageEvent
 from app.models.page import Counter, Link, Page, Redirect, Revision, utcnow
 from app.models.taxonomy import Licence, Tag, page_tags
 from app.models.user import User

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
-STATUSES = ("pending", "approved", "rejected")
 VISIBILITIES = ("public", "members")
 
 

@@ -40,10 +40,6 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_facilitator(self) -> bool:
-        return self.role in ("facilitator", "admin")
-
-    @property
     def is_active(self) -> bool:
         return self.active
 

@@ -11,12 +11,11 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from app.pages import bp
 from app.pages.forms import EditForm, TagsForm, TitleForm
 from app.config import LANGUAGES
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.web import pending_count, render_htmx, rendered_pages, safe_next_url, select_locale, wants_fragment
-from app.wiki import editing, licensing, moderation, sections, tagging
+from app.wiki import accounts, editing, journal, licensing, page_settings, pages, sections, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, WikiError
-from app.models import Page
 from app.wiki.permissions import can, is_member, require
 from app.wiki.rendering import render_markdown, with_section_links
 from app.wiki.slugs import is_valid_slug, slugify
@@ -39,7 +38,7 @@ def canonical_slug_or_redirect(slug: str):
 
 def load_page(slug: str, action: str = "view"):
     """Load-or-abort: the page for a slug (404 if missing or not readable), with `action` checked."""
-    return checked_page(*editing.find_page(slug), action)
+    return checked_page(*pages.find_page(slug), action)
 
 
 def checked_page(page, redirected: bool, action: str = "view"):
@@ -64,7 +63,7 @@ def visible_revision(page):
 
 def load_revision(page, number: int):
     """A revision of this page that the user may read, or 404 (same answer as a missing one)."""
-    revision = editing.get_revision(page, number)
+    revision = pages.get_revision(page, number)
     if revision is None or (revision.status != "approved" and not can(current_user, "view_pending", page)):
         abort(404)
     return revision
@@ -73,13 +72,13 @@ def load_revision(page, number: int):
 @bp.get("/")
 def portal():
     """The portal: the welcome page and the latest pages."""
-    welcome, _redirected = editing.find_page(current_app.config["WIKI_HOME_PAGE"])
+    welcome, _redirected = pages.find_page(current_app.config["WIKI_HOME_PAGE"])
     revision = None
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
-    recent = editing.recently_updated(member=is_member(current_user))
+    recent = pages.recently_updated(member=is_member(current_user))
     return render_template("pages/portal.html", welcome=welcome, revision=revision, recent=recent,
-                           html=editing.rendered_html(revision) if revision else None)
+                           html=pages.rendered_html(revision) if revision else None)
 
 
 @bp.get("/wiki/")
@@ -90,8 +89,7 @@ def index():
 
 def readable_pages():
     """Live pages this user may read: published ones, and pending new ones for members."""
-    query = editing.readable_pages_query(member=is_member(current_user)).order_by(Page.title)
-    return list(db.session.scalars(query))
+    return pages.readable_pages(member=is_member(current_user))
 
 
 @bp.get("/new")
@@ -110,7 +108,7 @@ def show(slug):
         return response
     if (cached := cached_view(slug)) is not None:
         return cached
-    page, redirected = editing.find_page(slug)
+    page, redirected = pages.find_page(slug)
     if page is None or page.deleted and not can(current_user, "view_deleted", page):
         return render_htmx("pages/missing.html", "pages/_missing.html", status=404, slug=slug,
                            title=request.args.get("title") or slug.replace("-", " ").capitalize())
@@ -135,7 +133,7 @@ def cached_view(slug: str):
     The full path (ORM load with revisions, tags, licence; rendering) runs only on a miss."""
     if session.get("_flashes"):
         return None
-    state = editing.page_state(slug)
+    state = pages.page_state(slug)
     if state is None or not can(current_user, "view", state):
         return None
     revision_id = state.head_id if can(current_user, "view_pending", state) else state.published_id
@@ -195,7 +193,7 @@ def not_modified(etag: str):
 
 def article_html(page, revision):
     """The revision's HTML, with section edit links when the reader may edit and they line up."""
-    html = editing.rendered_html(revision)
+    html = pages.rendered_html(revision)
     if revision.id != page.head_id or not can(current_user, "edit", page):
         return html
     linked = with_section_links(html, url_for("pages.edit", slug=page.slug), _("edit"))
@@ -209,7 +207,7 @@ def edit(slug):
     """The editor; a POST saves, merging or returning the text on a conflict."""
     if (response := canonical_slug_or_redirect(slug)) is not None:
         return response
-    page, _redirected = editing.find_page(slug)
+    page, _redirected = pages.find_page(slug)
     if page is not None and not page.deleted:
         page = load_page(slug, "edit")
         return edit_existing(page)
@@ -262,8 +260,8 @@ def full_body(page, form) -> str:
     number = form.section_number()
     if number is None:
         return body
-    base = editing.get_revision(page, form.base_number() or page.head.number)
-    spliced = sections.replace_section(base.body, number, body) if base else None
+    base = pages.get_revision(page, form.base_number() or page.head.number)
+    spliced = sections.splice_section(base.body, number, body) if base else None
     if spliced is None:
         raise InvalidInput(_("This section no longer exists; copy your text and edit the whole page."))
     return spliced
@@ -279,7 +277,7 @@ def create(slug):
     try:
         page = editing.create_page(title=form.title.data, body=form.body.data or "", summary=form.summary.data,
                                    author=actor(), slug=slug, tags=form.tags.data or "",
-                                   licence=form.licence.data or None)
+                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data)
     except WikiError as error:
         return render_editor(None, form, slug=slug, status=error.status_code, error=error.message)
     announce_save(page.head)
@@ -310,11 +308,11 @@ def history(slug):
     """Every revision with author, summary and status; pick two to compare."""
     page = load_page(slug, "history")
     show_pending = can(current_user, "view_pending", page)
-    revisions = [r for r in editing.history(page) if show_pending or r.status == "approved"]
-    if not revisions:
+    shown = [r for r in pages.history(page) if show_pending or r.status == "approved"]
+    if not shown:
         abort(404)
-    return render_htmx("pages/history.html", "pages/_history.html", page=page, revisions=revisions,
-                       events=moderation.page_events(page))
+    return render_htmx("pages/history.html", "pages/_history.html", page=page, revisions=shown,
+                       events=journal.page_events(page))
 
 
 @bp.get("/wiki/<slug>/revisions/<int:number>")
@@ -322,7 +320,7 @@ def revision(slug, number):
     """One old revision, read-only, with a restore button."""
     page = load_page(slug)
     rev = load_revision(page, number)
-    return render_template("pages/revision.html", page=page, revision=rev, html=editing.rendered_html(rev))
+    return render_template("pages/revision.html", page=page, revision=rev, html=pages.rendered_html(rev))
 
 
 @bp.get("/wiki/<slug>/diff")
@@ -386,8 +384,7 @@ def undelete(slug):
 def links(slug):
     """What links here."""
     page = load_page(slug)
-    pages = [p for p in editing.backlinks(page) if can(current_user, "view", p)]
-    return render_template("pages/links.html", page=page, pages=pages)
+    return render_template("pages/links.html", page=page, pages=pages.backlinks(page, member=is_member(current_user)))
 
 
 @bp.post("/wiki/<slug>/protect")
@@ -395,7 +392,7 @@ def protect(slug):
     """Protect a page (field `protected`: 1 or 0): only facilitators may then edit it."""
     page = load_page(slug, "protect")
     protected = request.form.get("protected") == "1"
-    moderation.set_protection(page, protected, by=actor())
+    page_settings.set_protection(page, protected, by=actor())
     flash(_("Only facilitators can edit this page now.") if protected else _("Everyone can edit this page again."),
           "success")
     return redirect(url_for("pages.show", slug=page.slug), 303)
@@ -405,7 +402,7 @@ def protect(slug):
 def visibility(slug):
     """Make a page public or members-only (field `visibility`)."""
     page = load_page(slug, "change_visibility")
-    moderation.set_visibility(page, request.form.get("visibility", ""), by=actor())
+    page_settings.set_visibility(page, request.form.get("visibility", ""), by=actor())
     flash(_("Only members can see this page now.") if page.visibility == "members"
           else _("Everyone can see this page now."), "success")
     return redirect(url_for("pages.show", slug=page.slug), 303)
@@ -414,7 +411,7 @@ def visibility(slug):
 @bp.post("/wiki/<slug>/preview")
 def preview(slug):
     """The editor's live preview: the text rendered by the same sanitising pipeline."""
-    page, _redirected = editing.find_page(slug)
+    page, _redirected = pages.find_page(slug)
     require(current_user, "edit" if page is not None else "create", page)
     try:
         body = editing.clean_body(request.form.get("body", ""))
@@ -435,8 +432,7 @@ def language():
         abort(400)
     if current_user.is_authenticated:
         validate_csrf(request.form.get("csrf_token"))
-        current_user.language = code
-        db.session.commit()
+        accounts.set_language(current_user, code)
     response = redirect(safe_next_url(request.form.get("next"), url_for("pages.portal")), 303)
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

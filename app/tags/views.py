@@ -12,7 +12,7 @@ from app.wiki.permissions import is_member, require
 @bp.get("/")
 def index():
     """Every tag in use, with how many pages carry it."""
-    return render_template("tags/index.html", counts=tagging.tag_counts(include_members=is_member(current_user)))
+    return render_template("tags/index.html", counts=tagging.tag_counts(member=is_member(current_user)))
 
 
 @bp.get("/<tag>")
@@ -23,7 +23,7 @@ def show(tag):
         abort(404)
     if found.slug != tag:
         return redirect(url_for("tags.show", tag=found.slug), 301)
-    pages = tagging.pages_with_tag(found, include_members=is_member(current_user))
+    pages = tagging.pages_with_tag(found, member=is_member(current_user))
     return render_template("tags/show.html", tag=found, pages=pages, all_tags=tagging.all_tag_names())
 
 

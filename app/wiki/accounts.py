@@ -7,12 +7,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Invitation, LoginFailure, User, utcnow
 from app.models.user import ROLES
-from app.wiki.errors import InvalidInput, PermissionDenied, WikiError
+from app.wiki.errors import BadCredentials, InvalidInput, PermissionDenied, TooManyAttempts
+from app.wiki.permissions import VOLUNTEER, can, invitable_roles
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -22,7 +23,7 @@ def find_user(name: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.name) == name.strip().lower()))
 
 
-def create_user(*, name: str, password: str, role: str = "volunteer", email: str | None = None,
+def create_user(*, name: str, password: str, role: str = VOLUNTEER, email: str | None = None,
                 trusted: bool = False) -> User:
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
@@ -41,20 +42,6 @@ def create_user(*, name: str, password: str, role: str = "volunteer", email: str
 
 
 # --- Sign-in with rate limiting -------------------------------------------------------------
-
-class TooManyAttempts(WikiError):
-    status_code = 429
-
-    def __init__(self, minutes: int):
-        super().__init__(_("Too many failed attempts. For your safety, wait %(n)d minutes and try again.",
-                           n=minutes))
-        self.retry_after = minutes * 60
-
-
-class BadCredentials(WikiError):
-    status_code = 401
-    default_message = _l("Unknown name or wrong password.")
-
 
 def failure_keys(name: str, address: str) -> tuple[str, str]:
     return f"name:{name.strip().lower()[:150]}", f"ip:{address[:60]}"
@@ -95,11 +82,12 @@ def sign_out_everywhere(user: User) -> None:
     db.session.commit()
 
 
-def change_password(user: User, password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
-    user.set_password(password)
-    sign_out_everywhere(user)
+def set_language(user: User, code: str) -> None:
+    """Remember the interface language a member chose."""
+    if code not in LANGUAGES:
+        raise InvalidInput(_("Unknown language."))
+    user.language = code
+    db.session.commit()
 
 
 # --- Invitations ------------------------------------------------------------------------------
@@ -108,11 +96,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_invitation(*, created_by: User, role: str = "volunteer", days: int = 14, max_uses: int | None = None,
+def create_invitation(*, created_by: User, role: str = VOLUNTEER, days: int = 14, max_uses: int | None = None,
                       note: str = "") -> tuple[Invitation, str]:
     """A new invitation and its secret token (shown once; only its hash is kept)."""
-    allowed = ("volunteer", "facilitator") if created_by.role == "admin" else ("volunteer",)
-    if role not in allowed:
+    if role not in invitable_roles(created_by):
         raise PermissionDenied(_("You cannot invite people with this role."))
     if not 1 <= days <= 365 or (max_uses is not None and not 1 <= max_uses <= 1000):
         raise InvalidInput(_("Choose between 1 and 365 days, and between 1 and 1000 uses."))
@@ -160,8 +147,6 @@ def revoke_invitation(invitation_id: int) -> None:
 def update_user(user: User, *, by: User, role: str | None = None, trusted: bool | None = None,
                 active: bool | None = None) -> User:
     """Change a user's role (admins), trust (facilitators) or activation (admins)."""
-    from app.wiki.permissions import can
-
     if role is not None and role != user.role:
         require_admin(by)
         if role not in ROLES:
@@ -184,7 +169,7 @@ def update_user(user: User, *, by: User, role: str | None = None, trusted: bool 
 
 
 def require_admin(user: User) -> None:
-    if user.role != "admin":
+    if not can(user, "manage_users"):
         raise PermissionDenied()
 
 

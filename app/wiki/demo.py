@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from app.wiki import editing
+from app.wiki.pages import find_page
 from app.wiki.slugs import slugify
 
 DEMO_FOLDER = Path(__file__).parent / "demo_pages"
@@ -22,7 +23,7 @@ def seed_demo() -> int:
     """Create the demo pages that do not exist yet; return how many were created."""
     created = 0
     for title, body in demo_pages():
-        if editing.find_page(slugify(title))[0] is not None:
+        if find_page(slugify(title))[0] is not None:
             continue
         editing.create_page(title=title, body=body, summary="Page de démonstration", author=None,
                             author_label=DEMO_AUTHOR, publish_now=True)

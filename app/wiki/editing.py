@@ -1,21 +1,24 @@
-"""Pages and revisions: create, edit (with three-way merge), restore, rename, delete.
+"""Changing pages: create, edit (with three-way merge), restore, rename, delete, undelete.
 
-Every save writes a new immutable Revision; nothing is overwritten or lost."""
+Every save writes a new immutable Revision; nothing is overwritten or lost. Each function
+validates, takes the write lock (app.database.begin_write), writes, and ends with
+revisions.commit_changes() (commit, then the search post-commit step)."""
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from app.database import begin_write
 from app.extensions import db
-from app.models import Licence, Link, Page, Redirect, Revision, utcnow
-from app.wiki import licensing, moderation, tagging
+from app.models import Licence, Page, Redirect, Revision, utcnow
+from app.wiki import journal, licensing, moderation, tagging
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, PageExists
 from app.wiki.merging import merge_texts
-from app.wiki.rendering import render_markdown, wiki_link_targets
+from app.wiki.pages import find_page, get_revision, page_slugs
+from app.wiki.rendering import render_markdown
+from app.wiki.revisions import add_revision, commit_changes, invalidate_linking_pages, update_links
 from app.wiki.slugs import is_valid_slug, slugify
 
 MAX_TITLE_LENGTH = 200
@@ -56,81 +59,9 @@ def clean_summary(summary: str) -> str:
     return " ".join((summary or "").split())[:MAX_SUMMARY_LENGTH]
 
 
-# What a page view shows, loaded with the page in one query (no lazy loads while rendering).
-PAGE_VIEW_LOADS = (
-    sa.orm.joinedload(Page.published).joinedload(Revision.author),
-    sa.orm.joinedload(Page.head).joinedload(Revision.author),
-    sa.orm.joinedload(Page.licence),
-    sa.orm.joinedload(Page.tags),
-)
-
-
-def find_page(slug: str) -> tuple[Page | None, bool]:
-    """The page for a slug, following a rename redirect; the flag says a redirect was followed."""
-    page = db.session.scalars(sa.select(Page).where(Page.slug == slug).options(*PAGE_VIEW_LOADS)).unique().first()
-    if page is not None:
-        return page, False
-    redirect = db.session.get(Redirect, slug)
-    return (redirect.page, True) if redirect else (None, False)
-
-
-def page_state(slug: str):
-    """The few columns a cached page view depends on, in one light query (no ORM objects)."""
-    return db.session.execute(sa.select(
-        Page.id, Page.change_seq, Page.head_id, Page.published_id, Page.protected, Page.visibility, Page.deleted,
-        Page.render_version).where(Page.slug == slug)).first()
-
-
-def get_revision(page: Page, number: int) -> Revision | None:
-    """A revision by its per-page number, only ever through its page."""
-    return db.session.scalar(sa.select(Revision).where(Revision.page_id == page.id, Revision.number == number))
-
-
-def history(page: Page) -> list[Revision]:
-    """All revisions, newest first, with authors and reviewers loaded in the same query."""
-    return list(db.session.scalars(
-        sa.select(Revision).where(Revision.page_id == page.id).order_by(Revision.number.desc())
-        .options(sa.orm.selectinload(Revision.author), sa.orm.selectinload(Revision.reviewer))))
-
-
-def rendered_html(revision: Revision) -> Markup:
-    """The revision's HTML, rendered once and cached on the row."""
-    if revision.html is not None:
-        return Markup(revision.html)
-    html = render_markdown(revision.body)
-    try:
-        revision.html = str(html)
-        db.session.commit()
-    except sa.exc.OperationalError:  # a busy database must not fail a read: serve it uncached
-        db.session.rollback()
-    return html
-
-
-def add_revision(page: Page, *, title: str, body: str, summary: str, author, author_label: str = "",
-                 tags: str | None = None, licence: str | None = None) -> Revision:
-    """Append a revision after the head (no commit, no status decision); tags and licence default to the head's."""
-    head = page.head
-    revision = Revision(
-        page=page, number=(head.number + 1) if head else 1, parent_id=head.id if head else None,
-        title=title, body=body, summary=summary, author=author if is_user(author) else None,
-        author_label="" if is_user(author) else author_label, created_at=utcnow(),
-        tags=tags if tags is not None else (head.tags if head else ""),
-        licence_code=licence or (head.licence_code if head and head.licence_code else page.licence_code),
-    )
-    db.session.add(revision)
-    page.head = revision
-    db.session.flush()
-    revision.html = str(render_markdown(body))  # after the flush, so links to this very page resolve
-    return revision
-
-
-def is_user(author) -> bool:
-    return author is not None and getattr(author, "is_authenticated", False)
-
-
 def create_page(*, title: str, body: str, summary: str = "", author=None, author_label: str = "",
                 slug: str | None = None, licence: str | None = None, visibility: str = "public",
-                tags: str = "", publish_now: bool = False) -> Page:
+                tags: str = "", publish_now: bool = False, licence_confirmed: bool = False) -> Page:
     """Create a page with its first revision; the slug comes from the title unless given.
 
     `publish_now` is for the site's own content (demo, import), never for a user's edit."""
@@ -150,8 +81,8 @@ def create_page(*, title: str, body: str, summary: str = "", author=None, author
                 created_at=utcnow(), updated_at=utcnow())
     db.session.add(page)
     db.session.flush()
-    if page.licence_code == licensing.INTERNAL and not publish_now:
-        licensing.check_licence_change(page, page.licence_code, author=author)
+    if not publish_now:
+        licensing.check_licence_change(page, page.licence_code, author=author, confirmed=licence_confirmed)
     revision = add_revision(page, title=title, body=body, summary=clean_summary(summary) or _("Page created"),
                             author=author, author_label=author_label, tags=tagging.normalise_tag_field(tags),
                             licence=page.licence_code)
@@ -159,9 +90,9 @@ def create_page(*, title: str, body: str, summary: str = "", author=None, author
         moderation.publish(page, revision)
     else:
         moderation.settle_new_revision(page, revision, author)
+    invalidate_linking_pages(slug)  # before its own links are recorded: its HTML, just rendered, is current
     update_links(page, body)
-    invalidate_linking_pages(slug)
-    db.session.commit()
+    commit_changes()
     return page
 
 
@@ -179,8 +110,9 @@ def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=No
 
     If the head moved since `base_revision`, merge three-way; a real conflict raises EditConflict
     carrying the submitted text, and nothing is written. `tags` and `licence` left None keep the head's."""
-    begin_write(page)
     title, body, summary = clean_title(title), clean_body(body), clean_summary(summary)
+    html = str(render_markdown(body))  # before the write lock: other savers do not wait for rendering
+    begin_write(page)
     head = page.head
     tags = head.tags if tags is None else tagging.normalise_tag_field(tags)
     licence = licence or head.licence_code or page.licence_code
@@ -192,7 +124,7 @@ def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=No
         result = merge_texts(base.body, head.body, body)
         if not result.clean:
             raise EditConflict(head=head, base_body=base.body, submitted_body=body)
-        body, merged = normalise_body(result.text), True
+        body, merged, html = normalise_body(result.text), True, None
         # keep their title, tag and licence changes unless this edit changed them too
         title = head.title if title == base.title else title
         tags = head.tags if tags == base.tags else tags
@@ -201,10 +133,10 @@ def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=No
         raise NothingChanged()
     licensing.check_licence_change(page, licence, author=author, confirmed=licence_confirmed)
     revision = add_revision(page, title=title, body=body, summary=summary, author=author, author_label=author_label,
-                            tags=tags, licence=licence)
+                            tags=tags, licence=licence, html=html)
     moderation.settle_new_revision(page, revision, author)
     update_links(page, body)
-    db.session.commit()
+    commit_changes()
     return SaveResult(revision, merged)
 
 
@@ -221,7 +153,7 @@ def restore_revision(page: Page, number: int, *, author=None, author_label: str 
                             summary=_("Restored revision %(n)d", n=number))
     moderation.settle_new_revision(page, revision, author)
     update_links(page, old.body)
-    db.session.commit()
+    commit_changes()
     return revision
 
 
@@ -247,9 +179,9 @@ def rename_page(page: Page, *, title: str, author=None) -> Page:
     revision = add_revision(page, title=title, body=page.head.body, author=author,
                             summary=_("Renamed from “%(old)s”", old=page.head.title))
     moderation.settle_new_revision(page, revision, author)
-    moderation.bump_change_seq(page)
+    journal.bump_change_seq(page)
     invalidate_linking_pages(old_slug, new_slug)
-    db.session.commit()
+    commit_changes()
     return page
 
 
@@ -259,10 +191,10 @@ def delete_page(page: Page, *, author=None) -> None:
     if page.deleted:
         raise NothingChanged(_("This page is already deleted."))
     page.deleted = True
-    moderation.bump_change_seq(page)
-    moderation.record_event(page, author, "delete")
+    journal.bump_change_seq(page)
+    journal.record_event(page, author, "delete")
     invalidate_linking_pages(*page_slugs(page))
-    db.session.commit()
+    commit_changes()
 
 
 def undelete_page(page: Page, *, author=None) -> None:
@@ -273,54 +205,7 @@ def undelete_page(page: Page, *, author=None) -> None:
     if clash is not None:
         db.session.delete(clash)
     page.deleted = False
-    moderation.bump_change_seq(page)
-    moderation.record_event(page, author, "undelete")
+    journal.bump_change_seq(page)
+    journal.record_event(page, author, "undelete")
     invalidate_linking_pages(*page_slugs(page))
-    db.session.commit()
-
-
-def update_links(page: Page, body: str) -> None:
-    """Record the page's outgoing wiki links (backlinks, red links, cache invalidation)."""
-    targets = wiki_link_targets(body)
-    db.session.execute(sa.delete(Link).where(Link.from_page_id == page.id))
-    if targets:
-        db.session.execute(sa.insert(Link), [{"from_page_id": page.id, "to_slug": s} for s in sorted(targets)])
-
-
-def page_slugs(page: Page) -> list[str]:
-    """The current slug and every old one that redirects here."""
-    return [page.slug, *db.session.scalars(sa.select(Redirect.slug).where(Redirect.page_id == page.id))]
-
-
-def invalidate_linking_pages(*slugs: str) -> None:
-    """Drop the cached HTML of pages linking to these slugs: their links change colour."""
-    linking = sa.select(Link.from_page_id).where(Link.to_slug.in_(slugs))
-    db.session.execute(sa.update(Revision).where(Revision.page_id.in_(linking)).values(html=None))
-    db.session.execute(sa.update(Page).where(Page.id.in_(linking)).values(render_version=Page.render_version + 1))
-
-
-def backlinks(page: Page) -> list[Page]:
-    """Live pages that link here, under the current slug or an old one."""
-    slugs = page_slugs(page)
-    return list(db.session.scalars(
-        sa.select(Page).join(Link, Link.from_page_id == Page.id)
-        .where(Link.to_slug.in_(slugs), Page.deleted.is_(False), Page.id != page.id).distinct().order_by(Page.title)))
-
-
-def readable_pages_query(*, member: bool):
-    """Live pages a reader may list: public and published, plus members-only and pending ones for members."""
-    query = sa.select(Page).where(Page.deleted.is_(False))
-    if not member:
-        query = query.where(Page.visibility == "public", Page.published_id.is_not(None))
-    return query
-
-
-def recently_updated(*, member: bool, limit: int = 10) -> list[Page]:
-    return list(db.session.scalars(readable_pages_query(member=member).order_by(Page.updated_at.desc()).limit(limit)))
-
-
-def all_pages(*, include_deleted: bool = False) -> list[Page]:
-    query = sa.select(Page).order_by(Page.title)
-    if not include_deleted:
-        query = query.where(Page.deleted.is_(False))
-    return list(db.session.scalars(query))
+    commit_changes()

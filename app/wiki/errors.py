@@ -1,5 +1,6 @@
 """Domain errors. The web layer turns them into 4xx answers with a translated message."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 
@@ -28,11 +29,6 @@ class PageExists(WikiError):
     default_message = _l("A page with this name already exists.")
 
 
-class PageNotFound(WikiError):
-    status_code = 404
-    default_message = _l("This page does not exist.")
-
-
 class PermissionDenied(WikiError):
     status_code = 403
     default_message = _l("You are not allowed to do this.")
@@ -53,3 +49,24 @@ class EditConflict(WikiError):
         self.head = head
         self.base_body = base_body
         self.submitted_body = submitted_body
+
+
+class ReviewOutdated(WikiError):
+    """The page changed after the reviewer opened it: a verdict must act on the text they saw."""
+
+    status_code = 409
+    default_message = _l("This page was changed after you opened it. Review the new changes before deciding.")
+
+
+class TooManyAttempts(WikiError):
+    status_code = 429
+
+    def __init__(self, minutes: int):
+        super().__init__(_("Too many failed attempts. For your safety, wait %(n)d minutes and try again.",
+                           n=minutes))
+        self.retry_after = minutes * 60
+
+
+class BadCredentials(WikiError):
+    status_code = 401
+    default_message = _l("Unknown name or wrong password.")

@@ -1,16 +1,16 @@
 """Licences: which changes an editor may make, and who to credit."""
 
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from app.caching import app_cache
 from app.extensions import db
 from app.models import Licence, Page, Revision
 from app.wiki.errors import InvalidInput, PermissionDenied
-from app.wiki.permissions import role_of
+from app.wiki.permissions import can
 
 # How much a licence lets others do: lower is freer. Share-alike content may not move to a freer
 # licence (that would relicense other people's contributions); "internal" leaves the commons.
@@ -24,14 +24,13 @@ def all_licences() -> list[Licence]:
 
 def check_licence_change(page: Page, new_code: str, *, author, confirmed: bool = False) -> None:
     """Refuse a licence change the page's history does not allow, with a reason people understand."""
-    current = page.head.licence_code or page.licence_code
+    current = current_licence(page)
     if new_code == current:
         return
     if db.session.get(Licence, new_code) is None:
         raise InvalidInput(_("Unknown licence: %(code)s", code=new_code))
-    facilitator = role_of(author) in ("facilitator", "admin")
     if new_code == INTERNAL or current == INTERNAL:
-        if not facilitator:
+        if not can(author, "change_internal_licence"):
             raise PermissionDenied(_("Only a facilitator can move a page in or out of the internal licence."))
         if new_code == INTERNAL and not confirmed:
             raise InvalidInput(_("Making this page internal takes it out of the commons: tick the confirmation box."))
@@ -40,6 +39,13 @@ def check_licence_change(page: Page, new_code: str, *, author, confirmed: bool =
     if FREEDOM.get(new_code, 2) < strictest and not is_sole_author(page, author):
         raise InvalidInput(_("Other people wrote this page under a licence that does not allow this change. "
                              "Keep the licence, or ask every author."))
+
+
+def current_licence(page: Page) -> str | None:
+    """The licence the page's text carries now; None for a page still being created."""
+    if page.head is not None and page.head.licence_code:
+        return page.head.licence_code
+    return page.licence_code if page.head is not None else None
 
 
 def licences_in_history(page: Page) -> set[str]:
@@ -74,19 +80,12 @@ CREDITS_CACHE_SIZE = 4096
 
 def credits(page: Page) -> Credits:
     """Credits, cached per app and process until the page's next publish (every publish bumps change_seq)."""
-    cache = current_app.extensions["gare_caches"].setdefault("credits", OrderedDict())
-    key = (page.id, page.change_seq)
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
-    result = cache[key] = compute_credits(page)
-    if len(cache) > CREDITS_CACHE_SIZE:
-        cache.popitem(last=False)
-    return result
+    return app_cache("credits", CREDITS_CACHE_SIZE).get_or_compute((page.id, page.change_seq),
+                                                                   lambda: compute_credits(page))
 
 
 def forget_cached_credits() -> None:
-    current_app.extensions["gare_caches"].pop("credits", None)
+    app_cache("credits", CREDITS_CACHE_SIZE).clear()
 
 
 def compute_credits(page: Page) -> Credits:

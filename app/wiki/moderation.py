@@ -1,4 +1,5 @@
-"""Pending changes, modelled on MediaWiki's FlaggedRevs: who is published at once, approve, reject."""
+"""Pending changes, modelled on MediaWiki's FlaggedRevs: who is published at once, approve, reject,
+and the review queue."""
 
 from dataclasses import dataclass
 
@@ -8,41 +9,26 @@ from flask_babel import gettext as _
 
 from app.database import begin_write
 from app.extensions import db
-from app.models import Counter, Page, PageEvent, Revision, utcnow
-from app.models.page import VISIBILITIES
+from app.models import Page, Revision, utcnow
+from app.wiki import journal, permissions
 from app.wiki.diffing import Diff, diff_texts
-from app.wiki.errors import InvalidInput
-from app.wiki.permissions import role_of
+from app.wiki.errors import InvalidInput, ReviewOutdated
+from app.wiki.revisions import add_revision, commit_changes
+from app.wiki.tagging import tags_for
+
+REVIEW_PAGE_SIZE = 20
 
 
 def is_auto_approved(author) -> bool:
     """Facilitators always; trusted volunteers unless the policy reviews everything; all under 'open'."""
     policy = current_app.config["WIKI_MODERATION"]
-    role = role_of(author)
-    if role in ("facilitator", "admin"):
+    if permissions.is_facilitator(author) or policy == "open":
         return True
-    if role == "visitor":
-        return policy == "open"
-    if policy == "open":
-        return True
-    return policy == "new_contributors" and bool(author.trusted)
+    return permissions.is_member(author) and policy == "new_contributors" and bool(author.trusted)
 
 
 def has_pending(page: Page) -> bool:
     return page.head_id != page.published_id
-
-
-def bump_change_seq(page: Page) -> None:
-    """Give the page the next number of the global change sequence (search catches up on it)."""
-    value = db.session.execute(
-        sa.update(Counter).where(Counter.name == "change_seq").values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar()
-    if value is None:
-        db.session.add(Counter(name="change_seq", value=1))
-        db.session.flush()
-        value = 1
-    page.change_seq = value
 
 
 def settle_new_revision(page: Page, revision: Revision, author) -> None:
@@ -70,8 +56,6 @@ def same_content(a: Revision, b: Revision) -> bool:
 
 def publish(page: Page, revision: Revision) -> None:
     """Make a revision the one readers see; the page's title, tags and licence follow it."""
-    from app.wiki.tagging import tags_for
-
     revision.status = "approved"
     page.published = revision
     page.title = revision.title
@@ -79,7 +63,7 @@ def publish(page: Page, revision: Revision) -> None:
     if revision.licence_code:
         page.licence_code = revision.licence_code
     page.tags = tags_for(revision.tags)
-    bump_change_seq(page)
+    journal.bump_change_seq(page)
 
 
 def pending_revisions(page: Page) -> list[Revision]:
@@ -97,11 +81,16 @@ def supersede_pending(page: Page, revision: Revision) -> None:
             old.review_comment = _("Undone by a later edit.")
 
 
-def review_pending(page: Page, status: str, *, reviewer, comment: str) -> None:
-    """Give every pending revision of the page the reviewer's verdict (no commit)."""
+def review_pending(page: Page, status: str, *, reviewer, comment: str, reviewed: int | None) -> None:
+    """Give every pending revision of the page the reviewer's verdict (no commit).
+
+    `reviewed` is the head's number when the reviewer saw the diff: if the page moved since, the
+    verdict would cover text they never saw, so nothing is decided."""
     begin_write(page)
     if not has_pending(page):
         raise InvalidInput(_("There is nothing to review on this page."))
+    if reviewed is not None and reviewed != page.head.number:
+        raise ReviewOutdated()
     now = utcnow()
     for revision in pending_revisions(page):
         revision.status = status
@@ -110,100 +99,51 @@ def review_pending(page: Page, status: str, *, reviewer, comment: str) -> None:
         revision.review_comment = comment
 
 
-def approve(page: Page, *, reviewer, comment: str = "") -> Revision:
-    """Publish the head and every pending revision before it."""
-    review_pending(page, "approved", reviewer=reviewer, comment=comment)
+def approve(page: Page, *, reviewer, comment: str = "", reviewed: int | None = None) -> Revision:
+    """Publish the head and every pending revision before it (the head numbered `reviewed`)."""
+    review_pending(page, "approved", reviewer=reviewer, comment=comment, reviewed=reviewed)
     head = page.head
     publish(page, head)
-    record_event(page, reviewer, "approve", detail=str(head.number), comment=comment)
-    db.session.commit()
+    journal.record_event(page, reviewer, "approve", detail=str(head.number), comment=comment)
+    commit_changes()
     return head
 
 
-def reject(page: Page, *, reviewer, comment: str = "") -> Revision:
+def reject(page: Page, *, reviewer, comment: str = "", reviewed: int | None = None) -> Revision:
     """Mark pending revisions rejected and return the head to the published text in a new revision."""
-    from app.wiki.editing import add_revision
-
-    review_pending(page, "rejected", reviewer=reviewer, comment=comment)
+    review_pending(page, "rejected", reviewer=reviewer, comment=comment, reviewed=reviewed)
     published = page.published
-    record_event(page, reviewer, "reject", detail=str(page.head.number), comment=comment)
+    journal.record_event(page, reviewer, "reject", detail=str(page.head.number), comment=comment)
     if published is None:
         # A new page whose only revisions were rejected: it goes away with its history kept.
         page.deleted = True
-        bump_change_seq(page)
-        db.session.commit()
+        journal.bump_change_seq(page)
+        commit_changes()
         return page.head
     summary = _("Changes rejected: %(comment)s", comment=comment) if comment else _("Changes rejected")
     revision = add_revision(page, title=published.title, body=published.body, summary=summary,
                             author=reviewer, tags=published.tags, licence=published.licence_code)
     publish(page, revision)
-    db.session.commit()
+    commit_changes()
     return revision
 
 
-def review_queue() -> list[Page]:
-    """Pages with pending changes, the longest waiting first."""
+WAITING = sa.and_(Page.deleted.is_(False), sa.or_(Page.published_id.is_(None), Page.head_id != Page.published_id))
+
+
+def review_queue(*, page: int = 1, per_page: int = REVIEW_PAGE_SIZE) -> list[Page]:
+    """Pages with pending changes, the longest waiting first, one page of the queue at a time."""
     first_pending = (
         sa.select(sa.func.min(Revision.created_at)).where(Revision.page_id == Page.id, Revision.status == "pending")
         .correlate(Page).scalar_subquery()
     )
-    return list(db.session.scalars(
-        sa.select(Page).where(Page.deleted.is_(False), sa.or_(Page.published_id.is_(None), Page.head_id != Page.published_id))
-        .order_by(first_pending)))
-
-
-def record_event(page: Page, actor, action: str, *, detail: str = "", comment: str = "") -> None:
-    """Keep who did what to a page, shown in its history (no commit)."""
-    actor_id = actor.id if getattr(actor, "is_authenticated", False) else None
-    db.session.add(PageEvent(page_id=page.id, actor_id=actor_id, action=action, detail=detail[:200],
-                             comment=(comment or "")[:500], created_at=utcnow()))
-
-
-def set_protection(page: Page, protected: bool, *, by) -> None:
-    """Protected pages take edits from facilitators only."""
-    begin_write(page)
-    if page.protected == protected:
-        return
-    page.protected = protected
-    record_event(page, by, "protect" if protected else "unprotect")
-    db.session.commit()
-
-
-def set_visibility(page: Page, visibility: str, *, by) -> None:
-    """Public pages are for everyone; members-only pages for signed-in members."""
-    if visibility not in VISIBILITIES:
-        raise InvalidInput(_("Unknown visibility."))
-    begin_write(page)
-    if page.visibility == visibility:
-        return
-    page.visibility = visibility
-    bump_change_seq(page)
-    record_event(page, by, "visibility", detail=visibility)
-    db.session.commit()
-
-
-def page_events(page: Page) -> list[PageEvent]:
-    return list(db.session.scalars(sa.select(PageEvent).where(PageEvent.page_id == page.id)
-                                   .order_by(PageEvent.created_at.desc(), PageEvent.id.desc())
-                                   .options(sa.orm.selectinload(PageEvent.actor))))
+    return list(db.session.scalars(sa.select(Page).where(WAITING).order_by(first_pending, Page.id)
+                                   .offset((max(page, 1) - 1) * per_page).limit(per_page)))
 
 
 def pending_count() -> int:
     """How many pages wait for review (shown to facilitators in the navigation)."""
-    return db.session.scalar(sa.select(sa.func.count(Page.id)).where(
-        Page.deleted.is_(False), sa.or_(Page.published_id.is_(None), Page.head_id != Page.published_id)))
-
-
-def recent_revisions(*, include_pending: bool, include_members: bool, limit: int = 100) -> list[Revision]:
-    """The latest revisions across the wiki, filtered by what the reader may see."""
-    query = (sa.select(Revision).join(Page, Page.id == Revision.page_id).where(Page.deleted.is_(False))
-             .order_by(Revision.created_at.desc(), Revision.id.desc()).limit(limit)
-             .options(sa.orm.contains_eager(Revision.page), sa.orm.selectinload(Revision.author)))
-    if not include_pending:
-        query = query.where(Revision.status == "approved")
-    if not include_members:
-        query = query.where(Page.visibility == "public")
-    return list(db.session.scalars(query))
+    return db.session.scalar(sa.select(sa.func.count(Page.id)).where(WAITING))
 
 
 @dataclass(frozen=True)
@@ -226,5 +166,5 @@ def review_item(page: Page) -> ReviewItem:
                       diff=diff_texts(published.body if published else "", page.head.body))
 
 
-def review_items() -> list[ReviewItem]:
-    return [review_item(page) for page in review_queue()]
+def review_items(*, page: int = 1) -> list[ReviewItem]:
+    return [review_item(waiting) for waiting in review_queue(page=page)]

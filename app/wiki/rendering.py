@@ -18,6 +18,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markupsafe import Markup, escape
 
 from app.extensions import db
+from app.models import Page, Redirect
 from app.wiki.slugs import slugify
 
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n|#]+)(?:#([^\[\]\n|]*))?(?:\|([^\[\]\n]+))?\]\]")
@@ -162,8 +163,6 @@ def wiki_link_targets(text: str) -> set[str]:
 
 def existing_slugs(slugs: set[str]) -> set[str]:
     """Which of these slugs answer: live pages, or old names that redirect to one."""
-    from app.models import Page, Redirect
-
     if not slugs:
         return set()
     live = db.session.scalars(sa.select(Page.slug).where(Page.slug.in_(slugs), Page.deleted.is_(False)))

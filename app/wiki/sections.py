@@ -58,3 +58,12 @@ def replace_section(text: str, number: int, new_section: str) -> str | None:
 
 def count_sections(text: str) -> int:
     return len(heading_lines(text.split("\n")))
+
+
+def splice_section(base_body: str, number: int | None, text: str) -> str | None:
+    """The whole body after editing section `number` of `base_body` (None: the text is the whole body).
+
+    None when the section no longer exists in the base."""
+    if number is None:
+        return text
+    return replace_section(base_body, number, text)

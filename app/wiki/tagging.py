@@ -6,7 +6,10 @@ from flask_babel import gettext as _
 from app.database import begin_write
 from app.extensions import db
 from app.models import Page, Tag, page_tags
+from app.wiki import journal
 from app.wiki.errors import InvalidInput
+from app.wiki.permissions import readable_pages_filter
+from app.wiki.revisions import commit_changes
 from app.wiki.slugs import slugify
 
 MAX_TAG_LENGTH = 60
@@ -50,15 +53,14 @@ def tags_for(text: str) -> list[Tag]:
     return [existing[key] for key in keys]
 
 
-def tag_counts(*, include_members: bool) -> list[tuple[Tag, int]]:
-    """Every tag in use on a live published page, with how many pages carry it."""
+def tag_counts(*, member: bool) -> list[tuple[Tag, int]]:
+    """Every tag on a page this reader may see, with how many such pages carry it.
+
+    A page's tags are its published state (moderation.publish sets them), so pending text adds none."""
     count = sa.func.count(page_tags.c.page_id)
     query = (sa.select(Tag, count).join(page_tags, page_tags.c.tag_id == Tag.id)
-             .join(Page, Page.id == page_tags.c.page_id)
-             .where(Page.deleted.is_(False), Page.published_id.is_not(None))
+             .join(Page, Page.id == page_tags.c.page_id).where(readable_pages_filter(member=member))
              .group_by(Tag.id).order_by(Tag.slug))
-    if not include_members:
-        query = query.where(Page.visibility == "public")
     return [(tag, n) for tag, n in db.session.execute(query)]
 
 
@@ -66,13 +68,10 @@ def find_tag(key: str) -> Tag | None:
     return db.session.scalar(sa.select(Tag).where(Tag.slug == tag_key(key)))
 
 
-def pages_with_tag(tag: Tag, *, include_members: bool) -> list[Page]:
-    """Live published pages carrying the tag, by title."""
+def pages_with_tag(tag: Tag, *, member: bool) -> list[Page]:
+    """Pages this reader may see carrying the tag, by title."""
     query = (sa.select(Page).join(page_tags, page_tags.c.page_id == Page.id)
-             .where(page_tags.c.tag_id == tag.id, Page.deleted.is_(False), Page.published_id.is_not(None))
-             .order_by(Page.title))
-    if not include_members:
-        query = query.where(Page.visibility == "public")
+             .where(page_tags.c.tag_id == tag.id, readable_pages_filter(member=member)).order_by(Page.title))
     return list(db.session.scalars(query))
 
 
@@ -91,8 +90,6 @@ def all_tag_names() -> list[str]:
 
 def rename_tag(tag: Tag, new_name: str, *, by) -> Tag:
     """Rename a tag; if the new name is another tag's, merge this one into it."""
-    from app.wiki.moderation import bump_change_seq, record_event
-
     begin_write()
     name = " ".join((new_name or "").split())[:MAX_TAG_LENGTH]
     key = tag_key(name)
@@ -113,7 +110,7 @@ def rename_tag(tag: Tag, new_name: str, *, by) -> Tag:
             page.tags.remove(tag)
         db.session.delete(tag)
     for page in pages:
-        bump_change_seq(page)
-        record_event(page, by, "tag", detail=f"{old_name} → {target.name}")
-    db.session.commit()
+        journal.bump_change_seq(page)
+        journal.record_event(page, by, "tag", detail=f"{old_name} → {target.name}")
+    commit_changes()
     return target

@@ -64,11 +64,12 @@ def live_server(live_app):
 @pytest.fixture
 def make_page(live_app):
     """Create a published page directly through the domain."""
-    from app.wiki import editing
+    from app.wiki import editing, pages
+    from app.wiki.slugs import slugify
 
     def make(title, body):
         with live_app.app_context():
-            page, _redirected = editing.find_page(editing.slugify(title))
+            page, _redirected = pages.find_page(slugify(title))
             if page is None:
                 page = editing.create_page(title=title, body=body, author_label="test", publish_now=True)
             return page.slug

@@ -7,12 +7,12 @@ from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 
 from app.extensions import db
-from app.wiki import editing
+from app.wiki import editing, pages
 
 
 def read_body(live_app, slug):
     with live_app.app_context():
-        page, _redirected = editing.find_page(slug)
+        page, _redirected = pages.find_page(slug)
         db.session.refresh(page)
         return page.head.body
 

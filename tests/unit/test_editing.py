@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Redirect, Revision, User
-from app.wiki import editing
+from app.wiki import editing, pages
 from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, PageExists
 
 BODY = "Ligne un\nLigne deux\nLigne trois\nLigne quatre\nLigne cinq"
@@ -28,7 +28,7 @@ def test_create_edit_edit_gives_three_revisions_with_authors_and_summaries(peopl
     editing.save_edit(page, title=page.title, body=BODY + "\nLigne six", summary="ajout", author=bob, base_revision=1)
     editing.save_edit(page, title=page.title, body=BODY.replace("deux", "2"), summary="chiffre", author=alice,
                       base_revision=2)
-    revisions = editing.history(page)
+    revisions = pages.history(page)
     assert [r.number for r in revisions] == [3, 2, 1]
     assert [r.author_name for r in revisions] == ["Alice", "Bob", "Alice"]
     assert [r.summary for r in revisions] == ["chiffre", "ajout", "premier jet"]
@@ -43,7 +43,7 @@ def test_diff_between_first_and_third_shows_removed_and_added(people):
     page = editing.create_page(title="Diff", body="avant\ncommun", author=alice)
     editing.save_edit(page, title="Diff", body="milieu\ncommun", author=alice, base_revision=1)
     editing.save_edit(page, title="Diff", body="après\ncommun\najout", author=alice, base_revision=2)
-    first, third = editing.get_revision(page, 1), editing.get_revision(page, 3)
+    first, third = pages.get_revision(page, 1), pages.get_revision(page, 3)
     diff = diff_texts(first.body, third.body)
     removed = "".join(str(l.html) for l in diff.lines if l.kind == "removed")
     added = "".join(str(l.html) for l in diff.lines if l.kind == "added")
@@ -58,7 +58,7 @@ def test_restore_first_revision_creates_fourth_equal_to_first(people):
         editing.save_edit(page, title="Restaurer", body=text, author=alice, base_revision=n)
     revision = editing.restore_revision(page, 1, author=alice)
     assert revision.number == 4
-    assert revision.body == editing.get_revision(page, 1).body == "v1"
+    assert revision.body == pages.get_revision(page, 1).body == "v1"
     assert page.head.number == 4 and page.published.number == 4
     with pytest.raises(NothingChanged):
         editing.restore_revision(page, 1, author=alice)
@@ -93,13 +93,13 @@ def test_rename_leaves_redirect_and_delete_undelete_keep_history(people):
     page = editing.create_page(title="Ancien nom", body="texte", author=alice)
     editing.rename_page(page, title="Nouveau nom", author=alice)
     assert page.slug == "nouveau-nom" and page.title == "Nouveau nom"
-    found, redirected = editing.find_page("ancien-nom")
+    found, redirected = pages.find_page("ancien-nom")
     assert found.id == page.id and redirected
     assert db.session.get(Redirect, "ancien-nom").page_id == page.id
     editing.delete_page(page, author=alice)
     assert page.deleted
     editing.undelete_page(page, author=alice)
-    assert not page.deleted and len(editing.history(page)) == 2
+    assert not page.deleted and len(pages.history(page)) == 2
 
 
 def test_rename_back_to_an_old_name_works(people):
@@ -108,7 +108,7 @@ def test_rename_back_to_an_old_name_works(people):
     editing.rename_page(page, title="Retour", author=alice)
     editing.rename_page(page, title="Aller", author=alice)
     assert page.slug == "aller"
-    assert editing.find_page("retour") == (page, True)
+    assert pages.find_page("retour") == (page, True)
 
 
 def test_create_refuses_duplicates_and_bad_input(people):
@@ -133,12 +133,12 @@ def test_body_over_the_limit_is_refused(people, app):
 def test_red_links_turn_blue_when_the_target_is_created(people):
     alice, _bob = people
     page = editing.create_page(title="Source", body="Voir [[Cible]].", author=alice)
-    assert "wikilink new" in editing.rendered_html(page.head)
+    assert "wikilink new" in pages.rendered_html(page.head)
     editing.create_page(title="Cible", body="ici", author=alice)
     db.session.expire_all()
-    html = editing.rendered_html(page.head)
+    html = pages.rendered_html(page.head)
     assert 'class="wikilink"' in html and "/wiki/cible" in html
-    assert [p.slug for p in editing.backlinks(editing.find_page("cible")[0])] == ["source"]
+    assert [p.slug for p in pages.backlinks(pages.find_page("cible")[0], member=True)] == ["source"]
 
 
 def test_links_follow_a_rename_and_turn_red_on_delete(people):
@@ -146,11 +146,11 @@ def test_links_follow_a_rename_and_turn_red_on_delete(people):
     source = editing.create_page(title="Source", body="[[Cible]]", author=alice)
     target = editing.create_page(title="Cible", body="ici", author=alice)
     editing.rename_page(target, title="Cible renommée", author=alice)
-    assert 'class="wikilink"' in editing.rendered_html(source.head)  # the old name redirects
+    assert 'class="wikilink"' in pages.rendered_html(source.head)  # the old name redirects
     editing.delete_page(target, author=alice)
     db.session.expire_all()
-    assert "wikilink new" in editing.rendered_html(source.head)
-    assert editing.backlinks(target) == [source]
+    assert "wikilink new" in pages.rendered_html(source.head)
+    assert pages.backlinks(target, member=True) == [source]
 
 
 def test_crlf_and_trailing_whitespace_do_not_make_a_change(people):

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
-from app.wiki import editing, moderation
+from app.wiki import editing, journal, moderation, page_settings, pages
 from app.wiki.errors import InvalidInput
 
 
@@ -42,8 +42,8 @@ def test_reject_two_pending_returns_to_published_and_keeps_them(people):
     assert page.head.body == "publié" and page.published.id == restored.id
     assert first.status == second.status == "rejected"
     assert first.review_comment == second.review_comment == "hors sujet"
-    assert [r.number for r in editing.history(page)] == [4, 3, 2, 1]
-    assert [e.action for e in moderation.page_events(page)] == ["reject"]
+    assert [r.number for r in pages.history(page)] == [4, 3, 2, 1]
+    assert [e.action for e in journal.page_events(page)] == ["reject"]
 
 
 def test_trusted_edit_is_published_at_once(people):
@@ -108,9 +108,9 @@ def test_queue_is_oldest_first_and_approve_needs_something_pending(people):
 
 def test_protection_and_visibility_are_logged(people):
     page = editing.create_page(title="Charte", body="v1", author=people["Fanny"])
-    moderation.set_protection(page, True, by=people["Fanny"])
-    moderation.set_visibility(page, "members", by=people["Fanny"])
+    page_settings.set_protection(page, True, by=people["Fanny"])
+    page_settings.set_visibility(page, "members", by=people["Fanny"])
     assert page.protected and page.visibility == "members"
-    assert [e.action for e in moderation.page_events(page)] == ["visibility", "protect"]
+    assert [e.action for e in journal.page_events(page)] == ["visibility", "protect"]
     with pytest.raises(InvalidInput):
-        moderation.set_visibility(page, "secret", by=people["Fanny"])
+        page_settings.set_visibility(page, "secret", by=people["Fanny"])

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Tag, User
-from app.wiki import editing, licensing, moderation, tagging
+from app.wiki import editing, journal, licensing, moderation, page_settings, pages, tagging
 from app.wiki.errors import InvalidInput, PermissionDenied
 
 
@@ -37,15 +37,15 @@ def test_tag_page_lists_exactly_the_tagged_published_pages(people, app):
     editing.create_page(title="Untagged", body="x", author=people["Fanny"])
     editing.create_page(title="Pending new", body="x", author=people["Victor"], tags="vélo")
     members = editing.create_page(title="Members", body="x", author=people["Fanny"], tags="vélo")
-    moderation.set_visibility(members, "members", by=people["Fanny"])
+    page_settings.set_visibility(members, "members", by=people["Fanny"])
     waiting = editing.create_page(title="Waiting tag", body="x", author=people["Fanny"])
     edit(waiting, people["Victor"], tags="vélo")  # pending: not listed until approved
     tag = tagging.find_tag("velo")
-    assert [p.slug for p in tagging.pages_with_tag(tag, include_members=False)] == [tagged.slug]
-    assert {p.slug for p in tagging.pages_with_tag(tag, include_members=True)} == {"tagged", "members"}
+    assert [p.slug for p in tagging.pages_with_tag(tag, member=False)] == [tagged.slug]
+    assert {p.slug for p in tagging.pages_with_tag(tag, member=True)} == {"tagged", "members"}
     moderation.approve(waiting, reviewer=people["Fanny"])
-    assert "waiting-tag" in {p.slug for p in tagging.pages_with_tag(tag, include_members=False)}
-    assert dict((t.slug, n) for t, n in tagging.tag_counts(include_members=False)) == {"velo": 2}
+    assert "waiting-tag" in {p.slug for p in tagging.pages_with_tag(tag, member=False)}
+    assert dict((t.slug, n) for t, n in tagging.tag_counts(member=False)) == {"velo": 2}
 
 
 def test_tag_change_is_a_revision_in_history(people):
@@ -63,14 +63,14 @@ def test_rename_and_merge_tags(people):
     merged = tagging.rename_tag(tagging.find_tag("bicyclette"), "vélo", by=people["Fanny"])
     assert merged.slug == "velo" and [t.slug for t in b.tags] == ["velo"]
     assert tagging.find_tag("bicyclette") is None
-    assert [e.action for e in moderation.page_events(b)] == ["tag"]
+    assert [e.action for e in journal.page_events(b)] == ["tag"]
 
 
 def test_licence_change_appears_in_history(people):
     page = editing.create_page(title="Libre", body="x", author=people["Victor"], licence="CC-BY-4.0")
     revision = edit(page, people["Victor"], licence="CC-BY-SA-4.0")
     assert revision.licence_code == "CC-BY-SA-4.0" and page.licence_code == "CC-BY-SA-4.0"
-    assert [r.licence_code for r in editing.history(page)] == ["CC-BY-SA-4.0", "CC-BY-4.0"]
+    assert [r.licence_code for r in pages.history(page)] == ["CC-BY-SA-4.0", "CC-BY-4.0"]
 
 
 def test_share_alike_page_with_other_authors_cannot_be_made_freer_or_internal_by_an_editor(people):

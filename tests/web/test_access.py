@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Invitation, Page, Revision, User
-from app.wiki import editing, moderation
+from app.wiki import editing, page_settings
 from tests.conftest import login_as
 
 ROLES = ("visitor", "volunteer", "facilitator", "admin")
@@ -25,9 +25,9 @@ def wiki(app, make_user):
         editing.save_edit(pending, title="En attente", body="texte secret en attente", author=volunteer,
                           base_revision=1)
         protected = editing.create_page(title="Protégée", body="charte", author=facilitator)
-        moderation.set_protection(protected, True, by=facilitator)
+        page_settings.set_protection(protected, True, by=facilitator)
         members = editing.create_page(title="Membres", body="réservé aux membres", author=facilitator)
-        moderation.set_visibility(members, "members", by=facilitator)
+        page_settings.set_visibility(members, "members", by=facilitator)
     return ids
 
 

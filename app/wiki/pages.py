@@ -1,0 +1,86 @@
+"""Reading pages: find one (following renames), its revisions, history, links, and listings.
+
+Nothing here writes: a page view is a read, even when it renders a revision for the first time."""
+
+import sqlalchemy as sa
+from markupsafe import Markup
+
+from app.extensions import db
+from app.models import Link, Page, Redirect, Revision
+from app.wiki.permissions import readable_pages_filter
+from app.wiki.rendering import render_markdown
+
+# What a page view shows, loaded with the page in one query (no lazy loads while rendering).
+PAGE_VIEW_LOADS = (
+    sa.orm.joinedload(Page.published).joinedload(Revision.author),
+    sa.orm.joinedload(Page.head).joinedload(Revision.author),
+    sa.orm.joinedload(Page.licence),
+    sa.orm.joinedload(Page.tags),
+)
+
+
+def find_page(slug: str) -> tuple[Page | None, bool]:
+    """The page for a slug, following a rename redirect; the flag says a redirect was followed."""
+    page = db.session.scalars(sa.select(Page).where(Page.slug == slug).options(*PAGE_VIEW_LOADS)).unique().first()
+    if page is not None:
+        return page, False
+    redirect = db.session.get(Redirect, slug)
+    return (redirect.page, True) if redirect else (None, False)
+
+
+def page_state(slug: str):
+    """The few columns a cached page view depends on, in one light query (no ORM objects)."""
+    return db.session.execute(sa.select(
+        Page.id, Page.change_seq, Page.head_id, Page.published_id, Page.protected, Page.visibility, Page.deleted,
+        Page.render_version).where(Page.slug == slug)).first()
+
+
+def get_revision(page: Page, number: int) -> Revision | None:
+    """A revision by its per-page number, only ever through its page."""
+    return db.session.scalar(sa.select(Revision).where(Revision.page_id == page.id, Revision.number == number))
+
+
+def history(page: Page) -> list[Revision]:
+    """All revisions, newest first, with authors and reviewers loaded in the same query."""
+    return list(db.session.scalars(
+        sa.select(Revision).where(Revision.page_id == page.id).order_by(Revision.number.desc())
+        .options(sa.orm.selectinload(Revision.author), sa.orm.selectinload(Revision.reviewer))))
+
+
+def rendered_html(revision: Revision) -> Markup:
+    """The revision's HTML: the copy saved with it, or rendered now (without writing: a read stays a read;
+    the page-view cache keeps the result, and the next save of a linking page stores it again)."""
+    if revision.html is not None:
+        return Markup(revision.html)
+    return render_markdown(revision.body)
+
+
+def page_slugs(page: Page) -> list[str]:
+    """The current slug and every old one that redirects here."""
+    return [page.slug, *db.session.scalars(sa.select(Redirect.slug).where(Redirect.page_id == page.id))]
+
+
+def backlinks(page: Page, *, member: bool) -> list[Page]:
+    """Pages this reader may see that link here, under the current slug or an old one."""
+    slugs = page_slugs(page)
+    return list(db.session.scalars(
+        sa.select(Page).join(Link, Link.from_page_id == Page.id)
+        .where(Link.to_slug.in_(slugs), readable_pages_filter(member=member), Page.id != page.id)
+        .distinct().order_by(Page.title)))
+
+
+def readable_pages(*, member: bool) -> list[Page]:
+    """Every page this reader may see, by title."""
+    return list(db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member)).order_by(Page.title)))
+
+
+def recently_updated(*, member: bool, limit: int = 10) -> list[Page]:
+    return list(db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member))
+                                   .order_by(Page.updated_at.desc()).limit(limit)))
+
+
+def all_pages(*, include_deleted: bool = False) -> list[Page]:
+    query = sa.select(Page).order_by(Page.title)
+    if not include_deleted:
+        query = query.where(Page.deleted.is_(False))
+    return list(db.session.scalars(query))

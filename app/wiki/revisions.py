@@ -1,0 +1,58 @@
+"""Writing revisions: append one after the head, record its links, drop the HTML its links change,
+and the one way a write ends (commit_changes)."""
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Link, Page, Revision, utcnow
+from app.wiki import search
+from app.wiki.rendering import render_markdown, wiki_link_targets
+
+
+def is_user(author) -> bool:
+    return author is not None and getattr(author, "is_authenticated", False)
+
+
+def add_revision(page: Page, *, title: str, body: str, summary: str, author, author_label: str = "",
+                 tags: str | None = None, licence: str | None = None, html: str | None = None) -> Revision:
+    """Append a revision after the head (no commit, no status decision); tags and licence default to the head's.
+
+    `html` is the body rendered before the write lock was taken; without it the body is rendered here."""
+    head = page.head
+    revision = Revision(
+        page=page, number=(head.number + 1) if head else 1, parent_id=head.id if head else None,
+        title=title, body=body, summary=summary, author=author if is_user(author) else None,
+        author_label="" if is_user(author) else author_label, created_at=utcnow(),
+        tags=tags if tags is not None else (head.tags if head else ""),
+        licence_code=licence or (head.licence_code if head and head.licence_code else page.licence_code),
+    )
+    db.session.add(revision)
+    page.head = revision
+    db.session.flush()
+    # After the flush, so links to this very page resolve.
+    revision.html = html if html is not None else str(render_markdown(body))
+    return revision
+
+
+def update_links(page: Page, body: str) -> None:
+    """Record the page's outgoing wiki links (backlinks, red links, cache invalidation)."""
+    targets = wiki_link_targets(body)
+    db.session.execute(sa.delete(Link).where(Link.from_page_id == page.id))
+    if targets:
+        db.session.execute(sa.insert(Link), [{"from_page_id": page.id, "to_slug": s} for s in sorted(targets)])
+
+
+def invalidate_linking_pages(*slugs: str) -> None:
+    """Drop the cached HTML of pages linking to these slugs: their links change colour."""
+    linking = sa.select(Link.from_page_id).where(Link.to_slug.in_(slugs))
+    db.session.execute(sa.update(Revision).where(Revision.page_id.in_(linking)).values(html=None))
+    db.session.execute(sa.update(Page).where(Page.id.in_(linking)).values(render_version=Page.render_version + 1))
+
+
+def commit_changes() -> None:
+    """End a write: commit, then tell search that pages changed (the post-commit step).
+
+    The search index is never written inside the database transaction; it catches up from the
+    change sequence (see app.wiki.search), after the response when serving a request."""
+    db.session.commit()
+    search.schedule_catch_up()
