@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.page import Counter
 
 # Seeded by the first migration and by seed_licences(); code is SPDX-style.
 LICENCES = [
@@ -34,8 +35,6 @@ class Licence(db.Model):
 def seed_licences() -> None:
     """Insert what the first migration seeds and a database made by create_all lacks (idempotent):
     the standard licences, and the change_seq counter."""
-    from app.models.page import Counter
-
     existing = set(db.session.scalars(sa.select(Licence.code)))
     for code, name, url, shareable in LICENCES:
         if code not in existing:
