@@ -8,7 +8,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from werkzeug.security import check_password_hash, generate_password_hash
+
 from app.config import LANGUAGES
+from app.database import begin_write
 from app.extensions import db
 from app.models import Invitation, LoginFailure, User, utcnow
 from app.models.user import ROLES
@@ -25,6 +28,13 @@ def find_user(name: str) -> User | None:
 
 def create_user(*, name: str, password: str, role: str = VOLUNTEER, email: str | None = None,
                 trusted: bool = False) -> User:
+    user = add_user(name=name, password=password, role=role, email=email, trusted=trusted)
+    db.session.commit()
+    return user
+
+
+def add_user(*, name: str, password: str, role: str, email: str | None = None, trusted: bool = False) -> User:
+    """A new account, checked, in the session (no commit)."""
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
         raise InvalidInput(_("The name must have between 1 and 80 characters."))
@@ -37,7 +47,6 @@ def create_user(*, name: str, password: str, role: str = VOLUNTEER, email: str |
     user = User(name=name, email=email or None, role=role, trusted=trusted)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
     return user
 
 
@@ -64,16 +73,31 @@ def authenticate(name: str, password: str, *, address: str) -> User:
             or recent_failures(address_key, now - window) >= config["WIKI_LOGIN_MAX_FAILURES_PER_ADDRESS"]):
         raise TooManyAttempts(max(1, int(window.total_seconds() // 60)))
     user = find_user(name or "")
-    if user is None or not user.check_password(password or "") or not user.active:
+    # The password check costs the same for an unknown name, so timing does not tell names apart.
+    matches = user.check_password(password or "") if user is not None else check_dummy_password(password or "")
+    # Hash first (slow, read only), then take the write lock for the few rows written.
+    begin_write()
+    if user is None or not matches or not user.active:
         db.session.add_all([LoginFailure(key=name_key, created_at=now), LoginFailure(key=address_key, created_at=now)])
         db.session.execute(sa.delete(LoginFailure).where(LoginFailure.created_at < now - 2 * window))
         db.session.commit()
-        if user is not None and not user.active and user.check_password(password or ""):
+        if user is not None and not user.active and matches:
             raise BadCredentials(_("This account is deactivated. Ask a facilitator."))
         raise BadCredentials()
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == name_key))
     db.session.commit()
     return user
+
+
+def check_dummy_password(password: str) -> bool:
+    """Hash as a real check would (same method), against a hash no password matches."""
+    method = current_app.config.get("WIKI_PASSWORD_METHOD", "scrypt")
+    dummy = current_app.extensions.setdefault("dummy_password_hash", {}).get(method)
+    if dummy is None:
+        dummy = current_app.extensions["dummy_password_hash"][method] = generate_password_hash(
+            secrets.token_hex(16), method)
+    check_password_hash(dummy, password)
+    return False
 
 
 def sign_out_everywhere(user: User) -> None:
@@ -122,8 +146,21 @@ def join(token: str, *, name: str, password: str, email: str | None = None) -> U
     invitation = find_invitation(token)
     if invitation is None:
         raise InvalidInput(_("This invitation link has expired or was already used. Ask for a new one."))
-    user = create_user(name=name, password=password, role=invitation.role, email=email)
-    invitation.uses += 1
+    role = invitation.role
+    begin_write()
+    # One atomic use: two people joining at once on a one-use link cannot both get in.
+    used = db.session.execute(sa.update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.revoked.is_(False), Invitation.expires_at > utcnow(),
+        sa.or_(Invitation.max_uses.is_(None), Invitation.uses < Invitation.max_uses),
+    ).values(uses=Invitation.uses + 1))
+    if used.rowcount != 1:
+        db.session.rollback()
+        raise InvalidInput(_("This invitation link has expired or was already used. Ask for a new one."))
+    try:
+        user = add_user(name=name, password=password, role=role, email=email)
+    except InvalidInput:
+        db.session.rollback()
+        raise
     db.session.commit()
     return user
 
