@@ -14,6 +14,7 @@ from app.wiki import editing
 @pytest.fixture
 def moderated(app, make_user):
     """Production defaults: a facilitator's published page and an untrusted volunteer's pending edit."""
+    app.config.update(WIKI_MODERATION="new_contributors", WIKI_ANONYMOUS_EDITS=False)
     ids = {"facilitator": make_user("Fanny", role="facilitator"), "volunteer": make_user("Victor")}
     with app.app_context():
         fanny, victor = (db.session.get(User, ids[k]) for k in ("facilitator", "volunteer"))
@@ -80,6 +81,7 @@ def test_approve_from_the_queue_with_htmx_replaces_the_item(app, moderated, clie
 
 
 def test_the_queue_comes_in_pages(app, client_as, make_user):
+    app.config.update(WIKI_MODERATION="new_contributors")
     victor_id = make_user("Victor")
     with app.app_context():
         victor = db.session.get(User, victor_id)
