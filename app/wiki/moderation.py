@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.database import begin_write
 from app.extensions import db
 from app.models import Page, Revision, utcnow
-from app.wiki import journal, permissions
+from app.wiki import journal, licensing, permissions
 from app.wiki.diffing import Diff, diff_texts
 from app.wiki.errors import InvalidInput, ReviewOutdated
 from app.wiki.revisions import add_revision, commit_changes
@@ -55,13 +55,18 @@ def same_content(a: Revision, b: Revision) -> bool:
 
 
 def publish(page: Page, revision: Revision) -> None:
-    """Make a revision the one readers see; the page's title, tags and licence follow it."""
+    """Make a revision the one readers see; the page's title, tags and licence follow it.
+
+    Internal text stays between members: publishing it makes the page members-only. Leaving the
+    internal licence later does not make the page public again; a facilitator decides that."""
     revision.status = "approved"
     page.published = revision
     page.title = revision.title
     page.updated_at = revision.created_at
     if revision.licence_code:
         page.licence_code = revision.licence_code
+    if page.licence_code == licensing.INTERNAL and page.visibility != "members":
+        page.visibility = "members"
     page.tags = tags_for(revision.tags)
     journal.bump_change_seq(page)
 

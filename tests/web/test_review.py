@@ -121,3 +121,28 @@ def test_a_volunteer_cannot_create_an_internal_page(app, client_as):
     assert response.status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(Page).where(Page.slug == "secret")) is None
+
+
+def test_an_internal_page_stays_between_members(app, client, client_as):
+    facilitator = client_as("facilitator", name="Fiona")
+    response = facilitator.post("/wiki/notes-internes/edit", data={
+        "title": "Notes internes", "body": "MARQUEURINTERNE entre nous", "summary": "", "base_revision": "",
+        "tags": "budget", "licence": "internal", "licence_confirmed": "y"})
+    assert response.status_code == 303
+    assert "MARQUEURINTERNE" in facilitator.get("/wiki/notes-internes").get_data(as_text=True)
+    assert client_as("volunteer", name="Vera").get("/wiki/notes-internes").status_code == 200
+    assert client.get("/wiki/notes-internes").status_code == 404
+    for url in ("/wiki/", "/recent", "/feeds/recent.atom", "/search?q=MARQUEURINTERNE", "/tags/", "/"):
+        answer = client.get(url)
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "entre nous" not in text, url
+        assert "Notes internes" not in text and "/wiki/notes-internes" not in text, url
+    # Leaving the internal licence does not quietly publish the page to the world.
+    with app.app_context():
+        page = db.session.scalar(sa.select(Page).where(Page.slug == "notes-internes"))
+        assert page.visibility == "members"
+    response = facilitator.post("/wiki/notes-internes/edit", data={
+        "title": "Notes internes", "body": "MARQUEURINTERNE entre nous", "summary": "", "base_revision": "1",
+        "tags": "budget", "licence": "CC-BY-SA-4.0"})
+    assert response.status_code == 303
+    assert client.get("/wiki/notes-internes").status_code == 404
