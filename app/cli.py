@@ -4,10 +4,14 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.extensions import db
 from app.models import Page, User
 from app.models.user import ROLES
+from app.wiki import bundles
+from app.wiki.errors import WikiError
 
 user_cli = AppGroup("user", help="Manage accounts.")
 
@@ -48,10 +52,6 @@ def demo(if_empty):
 @with_appcontext
 def export(path):
     """Write the shareable pages (public, shareable licence, published text) to a zip file."""
-    from flask_babel import gettext as _, ngettext
-
-    from app.wiki import bundles
-
     try:
         report = bundles.export_zip(path)
     except OSError as error:
@@ -65,11 +65,6 @@ def export(path):
 @with_appcontext
 def import_pages(path):
     """Create pages from a folder or zip of Markdown files (this wiki's export, An Otter Wiki, Obsidian)."""
-    from flask_babel import gettext as _
-
-    from app.wiki import bundles
-    from app.wiki.errors import WikiError
-
     try:
         report = bundles.import_bundle(path)
     except WikiError as error:

@@ -1,6 +1,8 @@
 """`/export.zip` for anyone, and the `export` and `import` commands."""
 
 import io
+import os
+import threading
 import zipfile
 
 import pytest
@@ -8,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Page
-from app.wiki import editing, moderation
+from app.wiki import editing, page_settings
 from tests.conftest import login_as
 
 MEMBERS_ONLY_TEXT = "Compte rendu pour les membres"
@@ -21,7 +23,7 @@ def pages(app, make_user):
     with app.app_context():
         editing.create_page(title="Accueil", body="Bienvenue, voir [[Réunions]].", publish_now=True)
         members = editing.create_page(title="Réunions", body=MEMBERS_ONLY_TEXT, publish_now=True)
-        moderation.set_visibility(members, "members", by=None)
+        page_settings.set_visibility(members, "members", by=None)
     return facilitator_id
 
 
@@ -83,5 +85,33 @@ def test_import_command_refuses_an_unsafe_bundle_without_a_traceback(app, runner
         archive.writestr("../x.md", "# Mal")
     result = runner.invoke(args=["import", str(tmp_path / "bundle.zip")])
     assert result.exit_code == 1 and "../x.md" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Page.id))) == 0
+
+
+def test_import_command_names_a_file_whose_name_is_not_utf8(app, runner, tmp_path):
+    (tmp_path / "Charte.md").write_text("Nos règles", encoding="utf-8")
+    (tmp_path / os.fsdecode(b"caf\xe9.md")).write_text("# Café", encoding="utf-8")  # a Latin-1 name
+    result = runner.invoke(args=["import", str(tmp_path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output and "caf\\xe9.md" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Page.id))) == 0
+
+
+def test_import_command_does_not_wait_on_a_named_pipe(app, runner, tmp_path):
+    (tmp_path / "Charte.md").write_text("Nos règles", encoding="utf-8")
+    os.mkfifo(tmp_path / "tube.md")
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(result=runner.invoke(args=["import", str(tmp_path)])),
+                              daemon=True)
+    worker.start()
+    worker.join(5)
+    if worker.is_alive():  # give the waiting import a writer that closes at once, so the thread ends
+        os.close(os.open(tmp_path / "tube.md", os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(5)
+        pytest.fail("flask import waited for someone to write into tube.md")
+    result = outcome["result"]
+    assert result.exit_code == 1 and "Traceback" not in result.output and "tube.md" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Page.id))) == 0

@@ -1,0 +1,96 @@
+"""The export: the shareable pages as one zip of Markdown files, a static site, LICENCES, README.txt.
+
+The same wiki always gives the same zip (files in a fixed order, dated by the newest publication),
+and the bundle speaks the site's language, not the reader's."""
+
+import os
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.wiki.bundles.frontmatter import front_matter, timestamp
+from app.wiki.bundles.shareable import ExportedPage, ExportReport, exported_count, left_out_text, shareable_pages
+from app.wiki.bundles.site import site_files
+
+
+def export_zip(target) -> ExportReport:
+    """Write the shareable pages as a zip to a path (replaced atomically) or a binary file object."""
+    with force_locale(current_app.config["WIKI_LANGUAGE"]):
+        pages, report = shareable_pages()
+        files = bundle_files(pages, report)
+    stamp = zip_date(pages)
+    if not isinstance(target, (str, os.PathLike)):
+        write_zip(target, files, stamp)
+        return report
+    partial = Path(f"{os.fspath(target)}.partial")  # a failed export leaves no half-written zip behind
+    try:
+        write_zip(partial, files, stamp)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return report
+
+
+def bundle_files(pages: list[ExportedPage], report: ExportReport) -> dict[str, str]:
+    """Every file of the bundle by its name inside the zip."""
+    files = {f"markdown/{item.slug}.md": markdown_file(item) for item in pages}
+    files.update(site_files(pages, report))
+    files["LICENCES"] = licences_text(pages)
+    files["README.txt"] = readme_text(report)
+    return files
+
+
+def zip_date(pages: list[ExportedPage]) -> tuple:
+    """The newest publication date: the same wiki always gives the same zip."""
+    newest = max((item.revision.created_at for item in pages), default=datetime(1980, 1, 1))
+    return max(newest, datetime(1980, 1, 1)).timetuple()[:6]  # zip dates start in 1980
+
+
+def write_zip(target, files: dict[str, str], stamp: tuple) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16  # readable files once unzipped
+            archive.writestr(info, content.encode("utf-8"))
+
+
+def markdown_file(item: ExportedPage) -> str:
+    """Front matter (it reads back exactly), a blank line, the published body."""
+    revision = item.revision
+    fields = {"title": revision.title, "licence": item.licence.code, "authors": item.authors,
+              "tags": item.tags, "updated": timestamp(revision.created_at)}
+    return front_matter(fields) + "\n" + revision.body + "\n"
+
+
+def licences_text(pages: list[ExportedPage]) -> str:
+    """Each licence used in the bundle, its address, and the pages under it."""
+    lines = [_("Licences of the pages in this bundle"), "",
+             _("Each page may be reused under its licence, crediting its authors (listed in each Markdown "
+               "file's front matter and at the foot of each HTML page)."), ""]
+    for code in sorted({item.licence.code for item in pages}):
+        under = [item for item in pages if item.licence.code == code]
+        licence = under[0].licence
+        lines += [f"{licence.name} ({licence.code})", licence.url]
+        lines += [f"  - {item.revision.title} (markdown/{item.slug}.md)" for item in under]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def readme_text(report: ExportReport) -> str:
+    """What the bundle is and holds."""
+    site = current_app.config["WIKI_SITE_NAME"]
+    return "\n".join([
+        _("%(site)s: the shareable pages", site=site), "",
+        _("This bundle holds the public pages of the wiki that are under a shareable licence, as last "
+          "published: changes still waiting for review are not included."), "",
+        _("markdown/  one Markdown file per page, with its title, licence, authors, tags and date"),
+        _("site/      the same pages as a small website: open site/index.html"),
+        _("LICENCES   the licences used, and the pages under each"), "",
+        exported_count(report),
+        left_out_text(report), "",
+    ])

@@ -1,0 +1,165 @@
+"""Import: create pages from this wiki's exports, An Otter Wiki folders and Obsidian vaults.
+
+The whole bundle is read and parsed before anything is written, then every page is created in
+one transaction, so a refused bundle creates nothing. Pages already in the wiki never change."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.database import begin_write
+from app.extensions import db
+from app.models import Licence, Page, utcnow
+from app.wiki import editing, licensing, moderation, tagging
+from app.wiki.bundles.frontmatter import list_value, parse_timestamp, split_front_matter, text_value
+from app.wiki.bundles.reading import BundleFile, read_bundle
+from app.wiki.errors import InvalidInput
+from app.wiki.pages import find_page
+from app.wiki.revisions import add_revision, commit_changes, invalidate_linking_pages, update_links
+from app.wiki.slugs import slugify
+
+HEADING = re.compile(r"\A\n*#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*(?:\n|\Z)")
+MAX_AUTHORS_LENGTH = 500  # Page.imported_authors
+
+
+@dataclass(frozen=True)
+class ImportedPage:
+    source: str
+    slug: str
+    title: str
+    body: str
+    tags: list[str]
+    licence: str
+    authors: str  # comma separated, as Page.imported_authors keeps them
+    updated: datetime | None
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already there with the same text
+    different: list[str] = field(default_factory=list)  # already there with another text: left as it is
+
+
+def import_bundle(path, *, author_label: str = licensing.IMPORT_LABEL) -> ImportReport:
+    """Create pages from a folder, a zip or a Markdown file; existing pages are never changed."""
+    pages = parse_bundle(read_bundle(Path(path)))
+    try:
+        report = write_pages(pages, author_label)
+    except sa.exc.IntegrityError as error:  # someone created one of these pages meanwhile
+        db.session.rollback()
+        raise InvalidInput(_("The wiki changed during the import; nothing was imported. Run it again.")) from error
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+def parse_bundle(files: list[BundleFile]) -> list[ImportedPage]:
+    """Every file parsed and checked, or the first problem, before anything is written."""
+    if not files:
+        raise InvalidInput(_("The bundle holds no Markdown files (.md or .markdown)."))
+    licences = {code.lower(): code for code in db.session.scalars(sa.select(Licence.code))}
+    pages, sources = [], {}
+    for file in sorted(files, key=lambda file: file.name):
+        page = parse_file(file, licences)
+        if page.slug in sources:
+            raise InvalidInput(_("%(first)s and %(second)s would make the same page; rename one of them.",
+                                 first=sources[page.slug], second=file.name))
+        sources[page.slug] = file.name
+        pages.append(page)
+    return pages
+
+
+def parse_file(file: BundleFile, licences: dict[str, str]) -> ImportedPage:
+    """One Markdown file as a page: front matter if any, else the first `# ` heading or the file name."""
+    fields, body = split_front_matter(decode(file))
+    title = text_value(fields.get("title"))
+    if not title:
+        title, body = title_from_heading(body) or (PurePosixPath(file.name).stem, body)
+    try:
+        title, body = editing.clean_title(title), editing.clean_body(body)
+        tags = tagging.parse_tags(", ".join(name.lstrip("#") for name in list_value(fields.get("tags"))))
+    except InvalidInput as error:
+        raise InvalidInput(_("%(name)s: %(problem)s", name=file.name, problem=error.message)) from error
+    code = text_value(fields.get("licence") or fields.get("license")).lower()
+    return ImportedPage(source=file.name, slug=slugify(title), title=title, body=body, tags=tags,
+                        licence=licences.get(code) or current_app.config["WIKI_DEFAULT_LICENCE"],
+                        authors=authors_field(list_value(fields.get("authors") or fields.get("author"))),
+                        updated=parse_timestamp(text_value(fields.get("updated"))))
+
+
+def decode(file: BundleFile) -> str:
+    try:
+        text = file.data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(_("%(name)s is not UTF-8 text.", name=file.name)) from error
+    if "\x00" in text:
+        raise InvalidInput(_("%(name)s is not a text file.", name=file.name))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def authors_field(names: list[str]) -> str:
+    """Names joined for Page.imported_authors, as many as fit."""
+    kept = []
+    for name in (" ".join(name.replace(",", " ").split()) for name in names):
+        if name and len(", ".join([*kept, name])) <= MAX_AUTHORS_LENGTH:
+            kept.append(name)
+    return ", ".join(kept)
+
+
+def title_from_heading(body: str) -> tuple[str, str] | None:
+    """An Otter Wiki page opens with `# Title`: that line becomes the title."""
+    match = HEADING.match(body)
+    return (match.group(1), body[match.end():].lstrip("\n")) if match else None
+
+
+def write_pages(pages: list[ImportedPage], author_label: str) -> ImportReport:
+    """Create the new pages in one transaction; pages already in the wiki stay as they are."""
+    begin_write()
+    report = ImportReport()
+    for item in pages:
+        tags = tagging.normalise_tag_field(", ".join(item.tags))
+        existing, _redirected = find_page(item.slug)
+        if existing is None:
+            create_imported_page(item, tags, author_label)
+            report.created.append(item.slug)
+        elif is_same_page(existing, item, tags):
+            report.unchanged.append(item.slug)
+        else:
+            report.different.append(item.slug)
+    if report.created:
+        invalidate_linking_pages(*report.created)  # red links to these pages turn blue
+    commit_changes()  # then search indexes the new pages
+    return report
+
+
+def is_same_page(page: Page, item: ImportedPage, tags: str) -> bool:
+    """True when the wiki already publishes this text under this name, tags and licence."""
+    published = page.published
+    return (page.slug == item.slug and not page.deleted and published is not None
+            and (published.title, published.body, published.tags, published.licence_code)
+            == (item.title, item.body, tags, item.licence))
+
+
+def create_imported_page(item: ImportedPage, tags: str, author_label: str) -> Page:
+    """A published page with its first revision, dated as in the bundle (no commit).
+
+    Not editing.create_page: it commits each page, and the bundle must go in whole or not at all."""
+    page = Page(slug=item.slug, title=item.title, licence_code=item.licence, visibility="public",
+                imported_authors=item.authors, created_at=utcnow(), updated_at=utcnow())
+    db.session.add(page)
+    db.session.flush()
+    revision = add_revision(page, title=item.title, body=item.body, author=None, author_label=author_label,
+                           summary=editing.clean_summary(_("Imported from %(name)s", name=item.source)),
+                           tags=tags, licence=item.licence)
+    if item.updated is not None:
+        revision.created_at = item.updated  # publish() dates the page from it
+    moderation.publish(page, revision)
+    update_links(page, item.body)
+    return page
