@@ -43,6 +43,14 @@ def test_anyone_downloads_the_shareable_pages(client, pages):
     assert '<html lang="fr">' in page and "Bienvenue, voir Réunions." in page
 
 
+def test_the_export_speaks_the_sites_language_whatever_the_reader_asks(client, pages):
+    response = client.get("/export.zip", headers={"Accept-Language": "en"})
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        page, index = archive.read("site/accueil.html").decode(), archive.read("site/index.html").decode()
+    assert "Cette page est partagée sous la licence" in page and "Dernière publication le" in page
+    assert "Les pages partageables de Gare centrale" in index and "Les licences de ces pages" in index
+
+
 def test_a_member_gets_the_same_export_without_members_only_pages(app, client, pages):
     anonymous = client.get("/export.zip").data
     member = app.test_client()
