@@ -70,3 +70,14 @@ class TooManyAttempts(WikiError):
 class BadCredentials(WikiError):
     status_code = 401
     default_message = _l("Unknown name or wrong password.")
+
+
+class QueryError(WikiError):
+    """A search query we will not run; the message says what to change."""
+
+    default_message = _l("This search cannot be run. Try simpler words.")
+
+
+class SearchUnavailable(WikiError):
+    status_code = 503
+    default_message = _l("Search is unavailable for a moment. Please try again shortly.")

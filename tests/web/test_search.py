@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.wiki import editing, moderation
+from app.wiki import editing, page_settings
 from tests.unit.test_search import HOSTILE
 
 ENGLISH = {"Accept-Language": "en"}  # the messages checked below are the English ones
@@ -18,7 +18,7 @@ def wiki(app):
         editing.create_page(title="La coopération", body="Les associations du quartier coopèrent.", publish_now=True)
         editing.create_page(title="Budget associatif", body="Le budget et les subventions.", publish_now=True)
         members = editing.create_page(title="Réunion interne", body="Compte rendu confidentiel.", publish_now=True)
-        moderation.set_visibility(members, "members", by=None)
+        page_settings.set_visibility(members, "members", by=None)
     return app
 
 

@@ -1,0 +1,199 @@
+"""The index handle: one process's view of one index folder, its schema, and what it caches per view.
+
+Each app has one SearchIndex (app.extensions["wiki_search"], made by init_app). It opens the folder,
+recreates it empty when it is missing, unreadable or of another SCHEMA_VERSION (sync.catch_up then
+refills it from the database), hands each thread a searcher on the latest commit, and carries the
+`behind` flag that the save path sets after a commit (sync.schedule_catch_up)."""
+
+import logging
+import shutil
+import threading
+from pathlib import Path
+
+from flask import current_app
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.util.filelock import FileLock
+
+from app.wiki.search import whoosh_internals
+from app.wiki.search.analysis import TEXT_ANALYZER, prefix_analyzer
+from app.wiki.search.parsing import describe, make_parser
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or the analysis changes: an index of another version is rebuilt.
+SCHEMA_VERSION = 2
+META_ID = "meta"  # the id of the document holding the watermark
+NOTHING_INDEXED = -1  # watermark of an empty index; pages never published have change_seq 0
+
+
+def make_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),  # the page id: slugs change on rename
+        slug=ID(stored=True, unique=True),
+        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
+        title_start=TEXT(analyzer=prefix_analyzer(), phrase=False),
+        body=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        licence=ID(stored=True),
+        visibility=ID(stored=True),  # public, members, or meta for the watermark document
+        # Stored only: fewer terms to write on every commit.
+        updated=STORED(),
+        watermark=STORED(),
+        version=STORED(),
+    )
+
+
+def meta_fields(watermark: int) -> dict:
+    """The meta document: the highest change_seq indexed, and the format version."""
+    return {"id": META_ID, "visibility": "meta", "watermark": watermark, "version": SCHEMA_VERSION}
+
+
+class SearchIndex:
+    """One process's handle on one index folder: opens it, recreates it, hands out searchers."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.schema = make_schema()
+        self.parser = make_parser(self.schema)
+        self._index = None
+        self._generation = 0  # bumped on every recreate, so threads drop searchers of the old index
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._lengths: dict[tuple, list[int]] = {}
+        self._behind = threading.Event()  # set after a commit changed pages (see sync.schedule_catch_up)
+
+    # --- The post-commit flag ---
+
+    def mark_behind(self) -> None:
+        """Note that a commit changed pages: this process should catch up when convenient."""
+        self._behind.set()
+
+    def take_behind(self) -> bool:
+        """True once after mark_behind(): whoever takes the flag schedules the catch-up."""
+        if not self._behind.is_set():
+            return False
+        self._behind.clear()
+        return True
+
+    # --- Opening, recreating ---
+
+    def index(self):
+        with self._lock:
+            if self._index is None:
+                self._index = self._open_or_create()
+            return self._index
+
+    def _open_or_create(self):
+        if self.usable():
+            return self._storage().open_index(schema=self.schema)
+        if self.path.is_dir() and any(self.path.iterdir()):
+            log.warning("The search index in %s is unreadable or outdated; rebuilding it from the database",
+                        self.path)
+        else:
+            log.info("Creating the search index in %s", self.path)
+        return self._create(force=False)
+
+    def recreate(self, reason: str, *, force: bool = False):
+        """Start again from an empty index, which catch_up() refills from the database."""
+        log.warning("The search index in %s failed (%s); rebuilding it from the database", self.path, reason)
+        self.forget_searcher()
+        with self._lock:
+            self._index = self._create(force=force)
+            return self._index
+
+    def _create(self, *, force: bool):
+        """Replace the folder by an empty index, unless another process has just repaired it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        guard = FileLock(str(self.path.parent / f".{self.path.name}.lock"))
+        guard.acquire(blocking=True)
+        try:
+            if force or not self.usable():
+                shutil.rmtree(self.path, ignore_errors=True)
+                self.path.mkdir(parents=True)
+                writer = self._storage().create_index(self.schema).writer()
+                writer.add_document(**meta_fields(NOTHING_INDEXED))
+                writer.commit()
+            index = self._storage().open_index(schema=self.schema)
+        finally:
+            guard.release()
+        self._generation += 1
+        return index
+
+    def _storage(self) -> FileStorage:
+        # Segment files are read with ordinary file reads, not memory-mapped (Whoosh's default would
+        # map them). Whoosh never rewrites a file in place: it writes new segment files and deletes
+        # merged ones, so a searcher keeps reading the commit it opened either way. To compare the
+        # two, flip this flag and run bench/search.py.
+        return FileStorage(str(self.path), supports_mmap=False)
+
+    def usable(self) -> bool:
+        """True if the folder holds an index that opens and has this version's format."""
+        try:
+            if not self.path.is_dir() or not self._storage().index_exists():
+                return False
+            with self._storage().open_index(schema=self.schema).searcher() as searcher:
+                return (searcher.document(id=META_ID) or {}).get("version") == SCHEMA_VERSION
+        except Exception:  # noqa: BLE001  (a damaged index raises anything)
+            return False
+
+    # --- This thread's view ---
+
+    def searcher(self):
+        """This thread's searcher, on the latest commit."""
+        index, local = self.index(), self._local
+        current = getattr(local, "searcher", None)
+        if (current is not None and local.generation == self._generation
+                and current.reader().generation() == index.latest_generation()):
+            return current
+        # Open a new searcher rather than refresh(): a refreshed reader reuses old segments with
+        # their old deletions, and would still find the previous text of an edited page.
+        self.forget_searcher()
+        local.searcher, local.generation = index.searcher(), self._generation
+        local.watermark = local.tagged = local.hidden = None
+        return local.searcher
+
+    def forget_searcher(self) -> None:
+        current = getattr(self._local, "searcher", None)
+        self._local.searcher = None
+        if current is not None:
+            current.close()
+
+    def watermark(self) -> int:
+        """The highest change_seq that this thread's view of the index holds."""
+        searcher = self.searcher()
+        if self._local.watermark is None:
+            meta = searcher.document(id=META_ID) or {}
+            self._local.watermark = meta.get("watermark", NOTHING_INDEXED)
+        return self._local.watermark
+
+    def tagged(self) -> dict[str, set[int]]:
+        """The documents of each tag in this thread's view of the index, read once per view."""
+        searcher = self.searcher()
+        if self._local.tagged is None:
+            self._local.tagged = {tag: whoosh_internals.term_documents(searcher, "tags", tag)
+                                  for tag in searcher.reader().field_terms("tags")}
+        return self._local.tagged
+
+    def hidden(self, member: bool) -> set[int]:
+        """The documents a reader must never get: the meta document, members-only pages for visitors."""
+        searcher = self.searcher()
+        if self._local.hidden is None:
+            self._local.hidden = {visibility: whoosh_internals.term_documents(searcher, "visibility", visibility)
+                                  for visibility in ("meta", "members")}
+        hidden = self._local.hidden
+        return hidden["meta"] if member else hidden["meta"] | hidden["members"]
+
+    def field_lengths(self, reader, fieldname: str) -> list[int]:
+        """Each document's length in `fieldname` for one segment, read once per segment (they never change)."""
+        key = (whoosh_internals.segment_key(reader), fieldname)
+        if key not in self._lengths:
+            if len(self._lengths) > 64:
+                self._lengths.clear()
+            self._lengths[key] = whoosh_internals.read_field_lengths(reader, fieldname)
+        return self._lengths[key]
+
+
+def current_index() -> SearchIndex:
+    """The current app's index handle."""
+    return current_app.extensions["wiki_search"]

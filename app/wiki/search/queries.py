@@ -1,0 +1,105 @@
+"""Running searches: parsing what people type, query() for the results page, suggest() while typing.
+
+Both catch the index up first when it is behind the database (with a time budget), and rebuild a
+missing or broken index once; a bad query raises QueryError, never anything else."""
+
+import heapq
+import logging
+from dataclasses import replace
+
+import sqlalchemy as sa
+from whoosh import query as wq
+
+from app.wiki.errors import QueryError, SearchUnavailable, WikiError
+from app.wiki.search import scoring
+from app.wiki.search.analysis import PREFIX_MAX, folded_words
+from app.wiki.search.excerpts import did_you_mean, positive_terms
+from app.wiki.search.index import current_index
+from app.wiki.search.parsing import describe, parse
+from app.wiki.search.results import MAX_PAGE, SearchResults, TitleMatch, make_hit, tag_facets
+from app.wiki.search.sync import catch_up, is_behind
+from app.wiki.slugs import slugify
+
+log = logging.getLogger(__name__)
+
+
+# --- Running --------------------------------------------------------------------------------------
+
+def with_recovery(action):
+    """Run `action(searcher)` on an up-to-date index; rebuild a missing or broken one, once."""
+    index = current_index()
+    try:
+        if is_behind():
+            catch_up()
+        return action(index.searcher())
+    except (WikiError, sa.exc.SQLAlchemyError):
+        raise
+    except Exception as error:  # noqa: BLE001  (a damaged index raises anything)
+        if index.usable():
+            log.exception("A search failed on a readable index")
+            raise QueryError() from error
+        index.recreate(describe(error))
+    try:
+        catch_up()
+        return action(index.searcher())
+    except WikiError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        log.exception("Search is unavailable")
+        raise SearchUnavailable() from error
+
+
+def query(text: str, *, member: bool, tag: str | None = None, page: int = 1, per_page: int = 20) -> SearchResults:
+    """Search the published text of the pages this reader may see. Raises QueryError for a bad query."""
+    text = " ".join((text or "").split())
+    tag = slugify(tag or "") or None
+    page = min(max(page, 1), MAX_PAGE)
+    empty = SearchResults(text=text, page=page, per_page=per_page, tag=tag)
+    if not text and not tag:
+        return empty
+    parsed = parse(current_index().parser, text) if text else wq.Every()
+    if parsed is wq.NullQuery:  # nothing but stop words
+        return empty
+    return with_recovery(lambda searcher: run_query(searcher, parsed, empty, member))
+
+
+def run_query(searcher, parsed, request: SearchResults, member: bool) -> SearchResults:
+    """One page of hits, the total, tag counts and a spelling suggestion."""
+    index = current_index()
+    wanted = (request.page - 1) * request.per_page + request.per_page
+    hidden = index.hidden(member)
+    within = index.tagged().get(request.tag, set()) if request.tag else None
+    found = scoring.scores(searcher, index, parsed, limit=wanted, hidden=hidden, within=within)
+    matched = found.keys() - hidden
+    if within is not None:
+        matched &= within
+    ranked = heapq.nlargest(wanted, sorted(matched), key=found.__getitem__)  # ties: lower docnum first
+    highlight = positive_terms(parsed, "body")
+    hits = [make_hit(searcher.stored_fields(docnum), highlight) for docnum in ranked[wanted - request.per_page:]]
+    return replace(request, hits=hits, total=len(matched), facets=tag_facets(index.tagged(), matched),
+                   suggestion=did_you_mean(searcher, request.text, hidden) if request.text else None)
+
+
+# --- Search as you type ---------------------------------------------------------------------------
+
+def suggest(prefix: str, *, member: bool, limit: int = 8) -> list[TitleMatch]:
+    """Titles whose words start with the typed words, for search as you type. Never raises for input."""
+    words = [word[:PREFIX_MAX] for word in folded_words((prefix or "")[:100])][:6]
+    if not words or sum(map(len, words)) < 2:
+        return []
+    terms = wq.And([wq.Term("title_start", word) for word in words])
+    try:
+        return with_recovery(lambda searcher: title_matches(searcher, terms, member, limit))
+    except WikiError:
+        return []
+
+
+def title_matches(searcher, terms, member: bool, limit: int) -> list[TitleMatch]:
+    index = current_index()
+    hidden = index.hidden(member)
+    found = scoring.scores(searcher, index, terms, limit=limit * 4, hidden=hidden)
+    visible = found.keys() - hidden
+    titles = {docnum: searcher.stored_fields(docnum) for docnum in
+              heapq.nlargest(limit * 4, visible, key=lambda docnum: (found[docnum], -docnum))}
+    best = sorted(titles, key=lambda docnum: (-found[docnum], len(titles[docnum]["title"]), titles[docnum]["title"]))
+    return [TitleMatch(slug=titles[d]["slug"], title=titles[d]["title"]) for d in best[:limit]]

@@ -1,0 +1,230 @@
+"""Keeping the index in sync with the database: the watermark, catch_up, rebuild, and the post-commit step.
+
+The database is the truth. Every publish, rename, delete, undelete or visibility change gives the
+page the next number of the global change sequence (journal.bump_change_seq). The index holds, in a
+meta document committed together with the pages, the highest number it has seen; catch_up() indexes
+the pages above it. Writers take the Whoosh lock without waiting: if it is busy, whoever holds it, or
+the next query, catches up. A missing or broken index is recreated empty and refilled the same way,
+so every worker on every machine converges on the database.
+
+How a save reaches the index: app.wiki.revisions.commit_changes() commits, then calls
+schedule_catch_up(), which only marks this process's handle as behind. Serving a request, the search
+blueprint (app/search/__init__.py) sees the mark and catches up after the response is sent; anywhere
+else the next query catches up first, because it compares the watermark with the database."""
+
+import logging
+import time
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
+from whoosh.writing import CLEAR
+
+from app.extensions import db
+from app.models import Page, Revision, Tag, page_tags
+from app.wiki.search import whoosh_internals
+from app.wiki.search.analysis import plain_text
+from app.wiki.search.index import META_ID, NOTHING_INDEXED, SearchIndex, current_index, meta_fields
+from app.wiki.search.parsing import describe
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+MERGE_FACTOR = 8
+MAX_MERGE_TIER = 2  # segments of up to 99 documents
+REQUEST_BUDGET_SECONDS = 2.0  # a catch-up stops after this (checked after every page) and answers
+REBUILD_LOCK_WAIT_SECONDS = 60.0
+
+
+# --- The post-commit step -------------------------------------------------------------------------
+
+def schedule_catch_up() -> None:
+    """The save path's post-commit step (called by revisions.commit_changes after db.session.commit()).
+
+    Marks this process's index handle as behind. The search blueprint catches up after the response
+    when serving a request; otherwise the next query catches up first. Never touches the index itself."""
+    if has_app_context() and "wiki_search" in current_app.extensions:
+        current_index().mark_behind()
+
+
+def take_scheduled_catch_up() -> bool:
+    """True (once) if a commit scheduled a catch-up since the last call: the caller runs catch_up_quietly()."""
+    return has_app_context() and "wiki_search" in current_app.extensions and current_index().take_behind()
+
+
+def catch_up_quietly() -> None:
+    """Catch up if the index is behind, never raising: the commit stands, and the next query retries."""
+    try:
+        if is_behind():
+            catch_up()
+    except Exception:  # noqa: BLE001
+        log.exception("Search catch-up after a commit failed; the next search will retry")
+
+
+# --- Catching up ----------------------------------------------------------------------------------
+
+def latest_change() -> int:
+    """The highest change_seq in the database (one indexed MAX, cheap)."""
+    with db.engine.connect() as connection:
+        value = connection.execute(sa.select(sa.func.max(Page.change_seq))).scalar()
+    return NOTHING_INDEXED if value is None else value
+
+
+def is_behind() -> bool:
+    return latest_change() > current_index().watermark()
+
+
+def catch_up(*, budget: float | None = REQUEST_BUDGET_SECONDS) -> bool:
+    """Index the pages changed since the watermark.
+
+    Returns True when the index is current; False when another writer holds the lock (it, or the
+    next query, finishes the job) or when `budget` seconds ran out (checked after every page, so one
+    slow page cannot hold a request: what was indexed is committed, the rest waits for the next call)."""
+    index = current_index()
+    deadline = None if budget is None else time.monotonic() + budget
+    recovered = False
+    while True:
+        try:
+            done = index_next_batch(index, deadline=deadline)
+        except whoosh_index.LockError:
+            return False
+        except sa.exc.SQLAlchemyError:
+            raise
+        except Exception as error:  # noqa: BLE001  (the folder vanished or is damaged: once, start again)
+            if recovered:
+                raise
+            index.recreate(describe(error))
+            recovered = True
+            continue
+        if done:
+            return True
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+
+
+def index_next_batch(index: SearchIndex, *, deadline: float | None = None) -> bool:
+    """Index up to BATCH_SIZE changed pages in one commit, stopping early at `deadline` (after at least
+    one page, so every call makes progress); True when none remain."""
+    # Never wait: LockError if another writer is busy.
+    writer = index.index().writer(timeout=0, codec=whoosh_internals.codec())
+    try:
+        # Under the lock nobody else commits, so this thread's searcher sees what the writer sees.
+        searcher, mark = index.searcher(), index.watermark()
+        with db.engine.connect() as connection:
+            rows = changed_pages(connection, after=mark, limit=BATCH_SIZE)
+            tags = tags_by_page(connection, [row.id for row in rows])
+        if not rows:
+            writer.cancel()
+            return True
+        done = 0
+        for row in rows:
+            replace_page(writer, searcher, row, tags.get(row.id, ()))
+            done += 1
+            if deadline is not None and time.monotonic() > deadline:
+                break
+        replace_document(writer, searcher, "id", META_ID, meta_fields(rows[done - 1].change_seq))
+        writer.commit(mergetype=merge_by_tier)
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return done == len(rows) and len(rows) < BATCH_SIZE
+
+
+def replace_page(writer, searcher, row, tags) -> None:
+    """Index the page's published revision in place of the old one, or just remove it if unreadable."""
+    replace_document(writer, searcher, "id", str(row.id), page_fields(row, tags) if is_readable(row) else None)
+
+
+def replace_document(writer, searcher, fieldname: str, key: str, fields: dict | None) -> None:
+    """Delete the documents with this key by number (cheaper than Whoosh's update_document, which
+    opens a reader on every segment), then add the new one."""
+    for docnum in whoosh_internals.term_documents(searcher, fieldname, key):
+        writer.delete_document(docnum)
+    if fields is not None:
+        writer.add_document(**fields)
+
+
+def merge_by_tier(writer, segments):
+    """Whoosh merge policy: once MERGE_FACTOR segments share a size tier (1-9 documents or 10-99),
+    merge them into one. Each edit adds a one-page segment; this keeps segments few and merges small
+    (Whoosh's default policy soon merges hundreds of pages inside a request). `search rebuild`
+    compacts everything into one segment."""
+    tiers: dict[int, list] = {}
+    for segment in segments:
+        tiers.setdefault(len(str(max(segment.doc_count(), 1))), []).append(segment)
+    for tier, group in sorted(tiers.items()):
+        if tier <= MAX_MERGE_TIER and len(group) >= MERGE_FACTOR:
+            for segment in group:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+            return [segment for segment in segments if segment not in group]
+    return segments
+
+
+# --- Reading the database -------------------------------------------------------------------------
+
+def changed_pages(connection, *, after: int, limit: int, upto: int | None = None) -> list:
+    """Pages whose change_seq is above `after` (and at most `upto`), oldest change first, with their
+    published title and text."""
+    select = (sa.select(Page.id, Page.slug, Page.visibility, Page.licence_code, Page.deleted, Page.change_seq,
+                        Page.updated_at, Revision.title, Revision.body)
+              .outerjoin(Revision, Revision.id == Page.published_id)
+              .where(Page.change_seq > after).order_by(Page.change_seq).limit(limit))
+    if upto is not None:
+        select = select.where(Page.change_seq <= upto)
+    return connection.execute(select).all()
+
+
+def tags_by_page(connection, page_ids: list[int]) -> dict[int, list[str]]:
+    """Tag slugs of each page's published state (publishing bumps change_seq, so tags stay in sync)."""
+    if not page_ids:
+        return {}
+    rows = connection.execute(sa.select(page_tags.c.page_id, Tag.slug).join(Tag, Tag.id == page_tags.c.tag_id)
+                              .where(page_tags.c.page_id.in_(page_ids)).order_by(Tag.slug))
+    found: dict[int, list[str]] = {}
+    for page_id, slug in rows:
+        found.setdefault(page_id, []).append(slug)
+    return found
+
+
+def is_readable(row) -> bool:
+    return not row.deleted and row.body is not None
+
+
+def page_fields(row, tags) -> dict:
+    return dict(id=str(row.id), slug=row.slug, title=row.title, title_start=row.title, body=plain_text(row.body),
+                tags=",".join(tags), licence=row.licence_code, visibility=row.visibility, updated=row.updated_at)
+
+
+# --- Rebuilding -----------------------------------------------------------------------------------
+
+def rebuild() -> int:
+    """Index every page again from the database, in one commit; return how many pages are indexed.
+
+    Waits for a running catch-up instead of skipping. Pages changed meanwhile get a change_seq
+    above `target`, so the next catch-up indexes them."""
+    index = current_index()
+    if not index.usable():
+        index.recreate("missing or unreadable", force=True)
+    writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS, codec=whoosh_internals.codec())
+    count = 0
+    try:
+        with db.engine.connect() as connection:
+            target = connection.execute(sa.select(sa.func.max(Page.change_seq))).scalar()
+            mark = NOTHING_INDEXED
+            while rows := changed_pages(connection, after=mark, limit=BATCH_SIZE, upto=target):
+                tags = tags_by_page(connection, [row.id for row in rows])
+                for row in filter(is_readable, rows):
+                    writer.add_document(**page_fields(row, tags.get(row.id, ())))
+                    count += 1
+                mark = rows[-1].change_seq
+        writer.add_document(**meta_fields(NOTHING_INDEXED if target is None else target))
+        writer.commit(mergetype=CLEAR)  # the new segment replaces every old one, atomically for readers
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return count
