@@ -3,6 +3,7 @@
 import logging
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from markupsafe import Markup
 
 from app import create_app
 from app.extensions import db
-from app.models import Page, User
-from app.wiki import editing, moderation, page_settings, search
+from app.models import Page, Revision, User
+from app.wiki import editing, journal, moderation, page_settings, search
+from app.wiki.search import sync, whoosh_internals
+from app.wiki.search.analysis import plain_text
 
 
 def slugs(text, member=False, **kwargs):
@@ -316,6 +319,147 @@ def test_two_machines_with_their_own_index_on_one_database(app, app_config, tmp_
                 assert len(search.query(word, member=False).hits) == 1, word
     with other.app_context():
         db.engine.dispose()
+
+
+# --- The post-commit step -------------------------------------------------------------------------
+
+def test_a_commit_only_schedules_a_catch_up_and_the_next_query_runs_it(ctx):
+    page = create("Annonce", "Texte initial.")
+    assert slugs("initial") == ["annonce"]
+    search.current_index().take_behind()  # start from a clear flag
+    edit(page, "Texte corrigé.")  # revisions.commit_changes -> search.schedule_catch_up()
+    assert search.is_behind()  # nothing was indexed inside the commit: no hidden session listener
+    assert search.take_scheduled_catch_up() is True and search.take_scheduled_catch_up() is False
+    assert slugs("corrigé") == ["annonce"] and not search.is_behind()  # the query caught up first
+
+
+def test_schedule_catch_up_outside_an_app_is_harmless():
+    search.schedule_catch_up()
+    assert search.take_scheduled_catch_up() is False
+
+
+# --- Hostile bodies (issue 17: one page must not take search down) ------------------------------
+
+HOSTILE_BODIES = {
+    "brackets": "[" * 100_000,
+    "rules": "---\n" * 100_000,
+    "setext underlines": "a\n=\n" * 50_000,
+    "entities": "&amp;" * 150_000,
+    "html tags": "<div>" * 20_000,
+    "table": "| Nom | Rôle |\n|---|:-:|\n" + "| Camille | trésorière |\n" * 20_000,
+    "image openers": "![" * 50_000,
+    "footnote openers": "[^" * 50_000,
+    "wiki link openers": "[[a|" * 25_000,
+    "link openers": "[a](" * 25_000,
+    "underscores": "a" + "_" * 100_000 + "b",
+    "unicode spaces": "\u00a0" * 100_000 + "x",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_BODIES)
+def test_plain_text_is_fast_on_every_shape(name):
+    started = time.monotonic()
+    plain_text(HOSTILE_BODIES[name])
+    assert time.monotonic() - started < 2.0, name  # a regression guard: linear takes milliseconds
+
+
+def test_plain_text_keeps_the_words_and_drops_the_markup():
+    text = plain_text("# Titre\n\nDu **gras**, _italique_ et __fort__.\n\n---\n| a | b |\n|---|:-:|\n| x | y |\n\n"
+                      "Voir [le site](https://example.org), ![logo](l.png), [[Page|label]] et [[Autre]].[^1]\n"
+                      "> cité\n1. un\n- deux\n\u00a0 espacé  \t ici ")
+    assert text == ("Titre\nDu gras , italique et fort .\na b\nx y\nVoir le site, logo, label et Autre.\n"
+                    "cité\nun\ndeux\nespacé ici")
+
+
+def publish_raw(title: str, body: str) -> Page:
+    """A published page with this body, stored as an import would, without rendering it."""
+    page = create(title, "Provisoire.")
+    db.session.execute(sa.update(Revision).where(Revision.id == page.published_id).values(body=body))
+    journal.bump_change_seq(page)
+    db.session.commit()
+    return page
+
+
+def test_pages_with_hostile_bodies_are_indexed_and_search_still_answers(pages):
+    started = time.monotonic()
+    for name, body in HOSTILE_BODIES.items():
+        publish_raw(f"Piège {name}", body)
+    assert slugs("culture")[0] == "culture" and search.catch_up() is True
+    assert time.monotonic() - started < 30  # was: never, every search a 500 after 30 s
+    assert set(slugs("trésorière")) == {"piege-table"}
+    assert search.rebuild() == 3 + len(HOSTILE_BODIES)
+
+
+def test_catch_up_checks_its_budget_after_every_page(ctx, monkeypatch):
+    slow = lambda markdown: time.sleep(0.3) or plain_text(markdown)  # noqa: E731
+    for n in range(3):
+        create(f"Lente {n}", "Un texte lent.")
+    monkeypatch.setattr(sync, "plain_text", slow)
+    assert search.catch_up(budget=0.1) is False  # one page indexed and committed, then it answers
+    index = search.current_index()
+    assert sync.NOTHING_INDEXED < index.watermark() < sync.latest_change()
+    assert search.catch_up(budget=None) is True and index.watermark() == sync.latest_change()
+    assert len(slugs("lent")) == 3
+
+
+def test_intra_word_underscores_are_kept_in_bodies(ctx):
+    create("Codes", "Le drapeau WASPUBLICBODY_H1 est levé, voir snake_case et _mot_ souligné.")
+    create("WASPUBLICBODY_H1 en titre", "Rien d'autre.")
+    assert set(slugs("WASPUBLICBODY_H1")) == {"codes", "waspublicbody-h1-en-titre"}
+    assert slugs("snake_case") == ["codes"] and slugs("mot") == ["codes"]
+
+
+# --- Whoosh's own scorer, when the installed Whoosh is not the one whose internals we read -----------
+
+@pytest.fixture
+def varied(pages):
+    editing.create_page(title="Statuts types", body="Des statuts pour la culture et le budget.",
+                        tags="juridique, Modèles", publish_now=True)
+    editing.create_page(title="Statuts du club", body="Des statuts pour le quartier.", tags="juridique",
+                        publish_now=True)
+    page_settings.set_visibility(create("Réunion interne", "La culture du secret, le budget."), "members", by=None)
+    for n in range(12):
+        create(f"Fiche culture {n}", "Une fiche sur la culture" + " et la culture" * (n % 4) + ".")
+    return pages
+
+
+FALLBACK_QUERIES = [
+    ("culture", {}), ("maison culture", {}), ('"maison de la culture"', {}), ("meeting OR subventions", {}),
+    ("associatif -budget", {}), ("NOT budget", {}), ("title:budget", {}), ("culture AND (quartier OR salle)", {}),
+    ("statuts tag:modeles", {}), ("statuts", {"tag": "juridique"}), ("", {"tag": "juridique"}),
+    ("culture", {"member": True}), ("budget", {"member": True}), ("culture", {"page": 2, "per_page": 5}),
+    ("subventoins", {}), ("fiche", {"per_page": 4}),
+]
+
+
+def answers():
+    found = []
+    for text, options in FALLBACK_QUERIES:
+        options = {"member": False, **options}
+        results = search.query(text, **options)
+        found.append((text, [h.slug for h in results.hits], results.total, results.facets, results.suggestion))
+    found.append([m.slug for m in search.suggest("fiche cul", member=False)])
+    found.append([m.slug for m in search.suggest("réu", member=True)])
+    return found
+
+
+def test_an_unknown_whoosh_version_falls_back_to_whooshs_scorer_with_the_same_hits(varied, monkeypatch, caplog):
+    fast = answers()
+    assert whoosh_internals.fast_path()
+    monkeypatch.setattr(whoosh_internals, "installed_version", lambda: (2, 99, 0))
+    monkeypatch.setattr(search.ArrayScorer, "evaluate", lambda self, node: pytest.fail("bulk scorer used"))
+    with caplog.at_level(logging.WARNING, logger="app.wiki.search"):
+        assert not whoosh_internals.fast_path()
+        assert answers() == fast
+    assert "Whoosh 2.99.0 is installed" in caplog.text and "own (slower) scorer" in caplog.text
+
+
+def test_an_unknown_whoosh_version_still_indexes_edits(varied, monkeypatch):
+    monkeypatch.setattr(whoosh_internals, "installed_version", lambda: (3, 0, 0))
+    page = create("Nouvelle page", "Le potager partagé.")
+    assert slugs("potager") == ["nouvelle-page"]
+    edit(page, "Le compost collectif.")
+    assert slugs("compost") == ["nouvelle-page"] and slugs("potager") == []
 
 
 # --- Hostile queries ------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.wiki import editing, page_settings
-from tests.unit.test_search import HOSTILE
+from app.wiki import editing, page_settings, search
+from tests.unit.test_search import HOSTILE, HOSTILE_BODIES, publish_raw
 
 ENGLISH = {"Accept-Language": "en"}  # the messages checked below are the English ones
 
@@ -130,3 +130,34 @@ def test_the_query_is_escaped_everywhere_it_is_shown(client, wiki):
     for text in ("<img src=x onerror=alert(1)> subventoins", '"><script>alert(1)</script>', "x" * 600 + "<b>"):
         html = client.get("/search", query_string={"q": text}).get_data(as_text=True)
         assert "<img src=x" not in html and "<script>alert" not in html and "<b>" not in html
+
+
+def test_a_save_is_indexed_after_its_response_without_waiting_for_a_query(app, wiki, client_as):
+    facilitator = client_as("facilitator")
+    response = facilitator.post("/wiki/budget-associatif/edit", data={
+        "title": "Budget associatif", "body": "Le plan de trésorerie.", "summary": "", "base_revision": "1"})
+    assert response.status_code in (200, 303)
+    with app.app_context():  # the response is out, but not closed yet: nothing indexed so far
+        assert search.is_behind() and not search.take_scheduled_catch_up()  # the blueprint took the flag
+    response.close()  # what a WSGI server does once the body is sent: runs call_on_close
+    with app.app_context():
+        assert not search.is_behind()
+        assert search.current_index().watermark() == search.sync.latest_change()
+
+
+def test_a_read_schedules_no_catch_up(app, wiki, client):
+    with app.app_context():
+        search.query("budget", member=False)
+    client.get("/wiki/budget-associatif")
+    with app.app_context():
+        assert not search.take_scheduled_catch_up()
+
+
+@pytest.mark.parametrize("name", ["brackets", "rules", "setext underlines", "entities", "html tags", "table"])
+def test_a_page_with_a_hostile_body_does_not_take_search_down(app, wiki, client, name):
+    with app.app_context():
+        publish_raw(f"Piège {name}", HOSTILE_BODIES[name])
+    for _ in range(2):  # the first search indexes the page, the second reads the index as it is
+        response = client.get("/search?q=subventions")
+        assert response.status_code == 200 and 'href="/wiki/budget-associatif"' in response.get_data(as_text=True)
+    assert client.get("/search/suggest?q=piège").status_code == 200
