@@ -26,7 +26,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_extensions(app)
     register_blueprints(app)
-    app.extensions["gare_caches"] = {}  # per-app caches (credits, rendered views): see app.web.app_cache
 
     from app import cli, web
     from app.wiki import search
@@ -46,7 +45,7 @@ def init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     csrf.init_app(app)
     login.init_app(app)
-    from app.web import select_locale
+    from app.web.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
 

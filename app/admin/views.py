@@ -1,16 +1,23 @@
 """Admins change roles and deactivate accounts; facilitators trust volunteers."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
+from app.admin.forms import UserUpdateForm
 from app.extensions import db
 from app.models import User
 from app.models.user import ROLES
-from app.web import render_htmx
+from app.web.actors import current_actor
+from app.web.htmx import render_htmx
 from app.wiki import accounts
-from app.wiki.permissions import can, require
+from app.wiki.permissions import require
+
+
+def load_user_or_404(user_id: int) -> User:
+    """The account with this id, or a 404."""
+    return db.session.get(User, user_id) or abort(404)
 
 
 @bp.get("/users")
@@ -24,13 +31,10 @@ def users():
 def update_user(user_id):
     """Change one person's role, trust or activation (fields `role`, `trusted`, `active`)."""
     require(current_user, "trust")
-    user = db.session.get(User, user_id) or abort(404)
-    form = request.form
-    accounts.update_user(
-        user, by=current_user._get_current_object(),
-        role=form.get("role") if "role" in form else None,
-        trusted=form.get("trusted") == "1" if "trusted" in form else None,
-        active=form.get("active") == "1" if "active" in form else None,
-    )
+    user = load_user_or_404(user_id)
+    form = UserUpdateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    accounts.update_user(user, by=current_actor(), **form.changes())
     flash(_("Saved for %(name)s.", name=user.name), "success")
     return redirect(url_for("admin.users"), 303)

@@ -1,3 +1,5 @@
+"""Forms for signing in, joining with an invitation and creating invitations."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField

@@ -6,7 +6,8 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import InvitationForm, JoinForm, LoginForm
-from app.web import safe_next_url
+from app.web.actors import current_actor
+from app.web.security import safe_next_url
 from app.wiki import accounts
 from app.wiki.errors import BadCredentials, TooManyAttempts, WikiError
 from app.wiki.permissions import invitable_roles, require
@@ -43,7 +44,7 @@ def login():
 def logout():
     """Sign out, on this device and every other."""
     if current_user.is_authenticated:
-        accounts.sign_out_everywhere(current_user._get_current_object())
+        accounts.sign_out_everywhere(current_actor())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")
@@ -81,7 +82,7 @@ def invitations():
     if request.method == "POST":
         if form.validate_on_submit():
             invitation, token = accounts.create_invitation(
-                created_by=current_user._get_current_object(), role=form.role.data, days=form.days.data,
+                created_by=current_actor(), role=form.role.data, days=form.days.data,
                 max_uses=form.max_uses.data, note=form.note.data or "")
             new_link = url_for("auth.join", token=token, _external=True)
             status = 201

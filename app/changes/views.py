@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from app.changes import bp
 from app.changes import feeds as _feeds  # noqa: F401  (the Atom feed's view)
-from app.web import render_htmx
+from app.web.htmx import render_htmx
 from app.wiki import journal
 from app.wiki.permissions import is_member
 

@@ -1,9 +1,12 @@
-"""Forms shared by the full-page and the htmx editors (field names are the public contract)."""
+"""Forms of the pages blueprint. Field names are the public contract, shared by the full-page
+and the htmx forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+
+from app.config import LANGUAGES
 
 
 class EditForm(FlaskForm):
@@ -23,9 +26,38 @@ class EditForm(FlaskForm):
         return int(self.section.data) if self.section.data else None
 
 
+class PreviewForm(FlaskForm):
+    """The editor's text, sent as the user types (the domain checks its size)."""
+    body = TextAreaField()
+
+
 class TagsForm(FlaskForm):
     tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(), Length(max=1000)])
 
 
 class TitleForm(FlaskForm):
     title = StringField(_l("New title"), validators=[DataRequired(_l("The title cannot be empty.")), Length(max=200)])
+
+
+class ProtectForm(FlaskForm):
+    protected = HiddenField(validators=[AnyOf(("0", "1"))])
+
+    def wants_protection(self) -> bool:
+        return self.protected.data == "1"
+
+
+class VisibilityForm(FlaskForm):
+    """The domain (page_settings.set_visibility) says which values exist."""
+    visibility = HiddenField(validators=[DataRequired()])
+
+
+class LanguageForm(FlaskForm):
+    """The footer's switch. No automatic CSRF check: a visitor has no session, so the view checks
+    the token of signed-in members only."""
+
+    class Meta:
+        csrf = False
+
+    code = HiddenField(validators=[AnyOf(LANGUAGES)])
+    next = HiddenField()
+    csrf_token = HiddenField()

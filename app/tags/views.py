@@ -1,26 +1,31 @@
 """The tag index and tag pages; facilitators rename and merge tags."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.tags import bp
+from app.tags.forms import TagRenameForm
+from app.web.actors import current_actor
 from app.wiki import tagging
 from app.wiki.permissions import is_member, require
 
 
+def load_tag(key: str):
+    """The tag for a URL key, or a 404."""
+    return tagging.find_tag(key) or abort(404)
+
+
 @bp.get("/")
 def index():
-    """Every tag in use, with how many pages carry it."""
+    """Every tag in use, with how many pages this reader may see carry it."""
     return render_template("tags/index.html", counts=tagging.tag_counts(member=is_member(current_user)))
 
 
 @bp.get("/<tag>")
 def show(tag):
-    """The published pages carrying a tag."""
-    found = tagging.find_tag(tag)
-    if found is None:
-        abort(404)
+    """The pages carrying a tag that this reader may see; another spelling of its key redirects."""
+    found = load_tag(tag)
     if found.slug != tag:
         return redirect(url_for("tags.show", tag=found.slug), 301)
     pages = tagging.pages_with_tag(found, member=is_member(current_user))
@@ -31,7 +36,10 @@ def show(tag):
 def rename(tag):
     """Rename a tag (field `name`); naming it like another tag merges the two."""
     require(current_user, "review")
-    found = tagging.find_tag(tag) or abort(404)
-    target = tagging.rename_tag(found, request.form.get("name", ""), by=current_user._get_current_object())
+    found = load_tag(tag)
+    form = TagRenameForm()
+    if not form.validate_on_submit():
+        abort(400)
+    target = tagging.rename_tag(found, form.name.data or "", by=current_actor())
     flash(_("The tag is now “%(name)s”.", name=target.name), "success")
     return redirect(url_for("tags.show", tag=target.slug), 303)

@@ -1,0 +1,164 @@
+"""Writing pages: the editor (whole page or one section, in place or full page), creation,
+the live preview and the inline tag editor. Saves answer with a 303 to the page; htmx follows it."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.pages import bp
+from app.pages.forms import EditForm, PreviewForm, TagsForm
+from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
+from app.web.actors import current_actor
+from app.web.htmx import keep_address, render_htmx, wants_fragment
+from app.wiki import editing, licensing, pages, sections, tagging
+from app.wiki.diffing import diff_texts
+from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, WikiError
+from app.wiki.permissions import require
+from app.wiki.rendering import render_markdown
+
+
+@bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
+def edit(slug):
+    """The editor; a POST saves, merging or returning the text on a conflict. A missing page is created."""
+    if (response := canonical_slug_or_redirect(slug)) is not None:
+        return response
+    page, redirected = pages.find_page(slug)
+    if page is not None and not page.deleted:
+        return edit_existing(checked_page(page, redirected, "edit"))
+    require(current_user, "create")
+    if page is not None:  # deleted: facilitators restore it, others get the same 404 as for reading
+        abort(404)
+    return create(slug)
+
+
+def edit_existing(page):
+    form = EditForm()
+    if request.method == "GET":
+        return open_editor(page, form, request.args.get("section", type=int))
+    if not form.validate_on_submit():
+        return render_editor(page, form, status=422)
+    try:
+        result = editing.save_edit(page, title=form.title.data, body=full_body(page, form), summary=form.summary.data,
+                                   author=current_actor(), base_revision=form.base_number(), tags=form.tags.data or "",
+                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data)
+    except EditConflict as conflict:
+        form.base_revision.data = str(conflict.head.number)  # the next save builds on what is there now
+        return render_editor(page, form, status=409, conflict=conflict,
+                             their_diff=diff_texts(conflict.base_body, conflict.head.body))
+    except NothingChanged:
+        flash(_("Nothing was changed."), "info")
+        return redirect(url_for("pages.show", slug=page.slug), 303)
+    except WikiError as error:
+        return render_editor(page, form, status=error.status_code, error=error.message)
+    announce_save(result.revision, merged=result.merged)
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def open_editor(page, form, section: int | None):
+    """The editor on the head, or on one of its sections (404 if that section does not exist)."""
+    head = page.head
+    form.title.data, form.base_revision.data = head.title, str(head.number)
+    form.body.data, form.tags.data, form.licence.data = head.body, head.tags, head.licence_code or page.licence_code
+    if section is not None:
+        text = sections.get_section(head.body, section)
+        if text is None:
+            abort(404)
+        form.body.data, form.section.data = text, str(section)
+    return render_editor(page, form)
+
+
+def full_body(page, form) -> str:
+    """The submitted text, spliced into the revision it started from when it is one section."""
+    body = form.body.data or ""
+    number = form.section_number()
+    if number is None:
+        return body
+    base = pages.get_revision(page, form.base_number() or page.head.number)
+    spliced = sections.splice_section(base.body, number, body) if base else None
+    if spliced is None:
+        raise InvalidInput(_("This section no longer exists; copy your text and edit the whole page."))
+    return spliced
+
+
+def create(slug):
+    """The editor on a new page, and its first save."""
+    form = EditForm()
+    if request.method == "GET":
+        form.title.data = request.args.get("title") or slug.replace("-", " ").capitalize()
+        return render_editor(None, form, slug=slug)
+    if not form.validate_on_submit():
+        return render_editor(None, form, slug=slug, status=422)
+    try:
+        page = editing.create_page(title=form.title.data, body=form.body.data or "", summary=form.summary.data,
+                                   author=current_actor(), slug=slug, tags=form.tags.data or "",
+                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data)
+    except WikiError as error:
+        return render_editor(None, form, slug=slug, status=error.status_code, error=error.message)
+    announce_save(page.head)
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def render_editor(page, form, status=200, **context):
+    """The editor, full page or in place. An editor sent back after a POST (conflict, invalid
+    input) keeps the address bar where it is: it still names the editor the user opened."""
+    form.licence.choices = [(l.code, l.name) for l in licensing.all_licences()]
+    if not form.licence.data:
+        form.licence.data = current_app.config["WIKI_DEFAULT_LICENCE"]
+    context.setdefault("known_tags", tagging.all_tag_names())
+    response = render_htmx("pages/edit.html", "pages/_editor.html", status=status, page=page, form=form,
+                           slug=page.slug if page else context.pop("slug"), **context)
+    return keep_address(response) if request.method == "POST" else response
+
+
+def announce_save(revision, merged=False):
+    """Flash what became of a save: published, or waiting for review (and merged, if it was)."""
+    if merged:
+        flash(_("Someone else changed this page meanwhile; both changes were merged."), "info")
+    if revision.status == "pending":
+        flash(_("Thank you! Your change is saved and will be published once a facilitator has reviewed it."),
+              "success")
+    else:
+        flash(_("Your change is published."), "success")
+
+
+@bp.post("/wiki/<slug>/preview")
+def preview(slug):
+    """The editor's live preview: the text rendered by the same sanitising pipeline."""
+    page, _redirected = pages.find_page(slug)
+    require(current_user, "edit" if page is not None else "create", page)
+    form = PreviewForm()
+    try:
+        body = editing.clean_body(form.body.data or "")
+    except WikiError as error:
+        return render_template("pages/_preview.html", error=error.message)
+    return render_template("pages/_preview.html", html=render_markdown(body))
+
+
+@bp.route("/wiki/<slug>/tags", methods=["GET", "POST"])
+def tags(slug):
+    """Edit a page's tags on their own (inline with htmx); the change is a revision like any edit."""
+    page = load_page(slug, "edit")
+    form = TagsForm()
+    if request.method == "GET":
+        form.tags.data = page.head.tags
+        return render_tags(page, form, editing=True)
+    if not form.validate_on_submit():
+        return render_tags(page, form, editing=True, status=422)
+    head = page.head
+    try:
+        result = editing.save_edit(page, title=head.title, body=head.body, author=current_actor(),
+                                   base_revision=head.number, tags=form.tags.data or "", summary=_("Tags changed"))
+        announce_save(result.revision)
+    except NothingChanged:
+        pass
+    except WikiError as error:
+        return render_tags(page, form, editing=True, status=error.status_code, error=error.message)
+    if wants_fragment():
+        return render_tags(page, form, editing=False)
+    return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def render_tags(page, form, *, editing: bool, status: int = 200, error=None):
+    return render_htmx("pages/tags.html", "pages/_tags.html", status=status, page=page, form=form,
+                       editing=editing, error=error, revision=visible_revision(page),
+                       known_tags=tagging.all_tag_names())
