@@ -106,6 +106,14 @@
   document.addEventListener("htmx:responseError", function () { announce(document.body.dataset.errorServer); });
   document.addEventListener("htmx:sendError", function () { announce(document.body.dataset.errorNetwork); });
 
+  /* The address bar follows in-place editing: opening the editor pushes /wiki/<slug>/edit (a reload
+     opens the full editor, which offers the draft back), saving or cancelling replaces it with the
+     page's own address. htmx restores only the entries it made, so it is given the first one too:
+     "back" from the editor then brings the page back. */
+  if (window.history && window.history.state === null) {
+    window.history.replaceState({ htmx: true }, "", window.location.href);
+  }
+
   /* Cancel asks first when there are unsaved changes. */
   document.addEventListener("htmx:confirm", function (event) {
     var element = event.detail.elt;
@@ -148,7 +156,7 @@
     var link = event.target.closest("[data-article] a.section-edit");
     if (!link || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
     event.preventDefault();
-    htmx.ajax("GET", link.getAttribute("href"), { target: "#article", swap: "outerHTML" });
+    htmx.ajax("GET", link.getAttribute("href"), { target: "#article", swap: "outerHTML", push: "true" });
   });
 
   /* The toolbar inserts Markdown around the selection. */

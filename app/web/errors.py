@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.web.htmx import render_htmx, wants_fragment
+from app.web.htmx import keep_address, render_htmx, wants_fragment
 from app.wiki.errors import PermissionDenied, WikiError
 
 HTTP_MESSAGES = {
@@ -30,13 +30,14 @@ def init_app(app: Flask) -> None:
 
 
 def render_error(status: int, message: str, **context) -> Response:
-    """An error page, or for an htmx swap a message put in the page's messages region."""
+    """An error page, or for an htmx swap a message put in the page's messages region (the
+    address bar stays where it is)."""
     if wants_fragment():
         response = make_response(render_template("errors/_error_message.html", message=message), status)
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
         response.vary.add("HX-Request")
-        return response
+        return keep_address(response)
     return render_htmx("errors/error.html", "errors/_error.html", status=status,
                        status_code=status, message=message, **context)
 
