@@ -17,6 +17,7 @@ from app.wiki import journal, licensing, moderation, tagging
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, PageExists
 from app.wiki.merging import merge_texts
 from app.wiki.pages import find_page, get_revision, page_slugs
+from app.wiki.render_limits import too_complex
 from app.wiki.rendering import render_markdown
 from app.wiki.revisions import add_revision, commit_changes, invalidate_linking_pages, update_links
 from app.wiki.slugs import is_valid_slug, slugify
@@ -48,10 +49,13 @@ def clean_title(title: str) -> str:
 
 
 def clean_body(body: str) -> str:
+    """The body as stored; refused (the editor keeps it) when too long or too costly to render."""
     body = normalise_body(body or "")
     limit = current_app.config["WIKI_MAX_BODY_BYTES"]
     if len(body.encode("utf-8")) > limit:
         raise InvalidInput(_("The text is too long (at most %(n)d kB).", n=limit // 1000))
+    if (reason := too_complex(body)) is not None:
+        raise InvalidInput(reason)
     return body
 
 
@@ -65,11 +69,13 @@ def create_page(*, title: str, body: str, summary: str = "", author=None, author
     """Create a page with its first revision; the slug comes from the title unless given.
 
     `publish_now` is for the site's own content (demo, import), never for a user's edit."""
-    begin_write()
     title, body = clean_title(title), clean_body(body)
     slug = slug or slugify(title)
     if not is_valid_slug(slug):
         raise InvalidSlug()
+    # Rendered before the write lock (other savers do not wait for it); the page links to itself fine.
+    html = str(render_markdown(body, also_existing=frozenset({slug})))
+    begin_write()
     existing, _redirected = find_page(slug)
     if existing is not None and not existing.deleted and existing.slug == slug:
         raise PageExists()
@@ -85,7 +91,7 @@ def create_page(*, title: str, body: str, summary: str = "", author=None, author
         licensing.check_licence_change(page, page.licence_code, author=author, confirmed=licence_confirmed)
     revision = add_revision(page, title=title, body=body, summary=clean_summary(summary) or _("Page created"),
                             author=author, author_label=author_label, tags=tagging.normalise_tag_field(tags),
-                            licence=page.licence_code)
+                            licence=page.licence_code, html=html)
     if publish_now:
         moderation.publish(page, revision)
     else:

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from app.extensions import db
 from app.models import Page, Redirect
+from app.wiki.render_limits import too_complex
 from app.wiki.slugs import slugify
 
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n|#]+)(?:#([^\[\]\n|]*))?(?:\|([^\[\]\n]+))?\]\]")
@@ -171,50 +172,20 @@ def existing_slugs(slugs: set[str]) -> set[str]:
     return set(live) | set(moved)
 
 
-# python-markdown's link, autolink and raw-HTML patterns rescan the rest of a paragraph for
-# every unclosed `[`, `(` or `<`: quadratic, about 4e6 units a second here. A text that would
-# cost more than this budget is shown as plain text instead of taking the worker for minutes.
-UNCLOSED_BUDGET = 2_000_000
-BLOCKS = re.compile(r"\n\s*\n")
-
-
-def unclosed(block: str) -> int:
-    """How many `[`, `(` and `<` in a block are never closed."""
-    total = 0
-    for opener, closer in ("[]", "()", "<>"):
-        depth = 0
-        for char in block:
-            if char == opener:
-                depth += 1
-            elif char == closer and depth:
-                depth -= 1
-        total += depth
-    return total
-
-
-# Nesting is re-parsed level by level (cubic): no real page indents 64 levels deep.
-DEEP_NESTING = re.compile(r"^(?:[ \t]{256}|(?:[ \t]*>){64})", re.MULTILINE)
-
-
-def is_pathological(text: str) -> bool:
-    """True when rendering this text as Markdown would take unreasonably long."""
-    if DEEP_NESTING.search(text):
-        return True
-    if text.count("[") + text.count("(") + text.count("<") < 200:
-        return False
-    return sum(unclosed(block) * len(block) for block in BLOCKS.split(text)) > UNCLOSED_BUDGET
-
-
 def as_plain_text(text: str) -> str:
     return f"<pre>{escape(text)}</pre>"
 
 
-def render_markdown(text: str) -> Markup:
-    """Render user Markdown to sanitised HTML. Runs inside an app context."""
-    md = _markdown()
-    md.existing_slugs = existing_slugs(wiki_link_targets(text))
-    if is_pathological(text):
+def render_markdown(text: str, *, also_existing: frozenset[str] = frozenset()) -> Markup:
+    """Render user Markdown to sanitised HTML. Runs inside an app context.
+
+    `also_existing`: slugs to treat as live pages (a page being created links to itself). A text
+    beyond the bounds of app.wiki.render_limits is shown as plain text: saving such a text is refused
+    before it gets here (editing.clean_body), but old or imported ones must still display."""
+    if too_complex(text):
         return Markup(as_plain_text(text))
+    md = _markdown()
+    md.existing_slugs = existing_slugs(wiki_link_targets(text)) | also_existing
     try:
         html = md.convert(text)
     except RecursionError:  # thousands of nested `>`: show the text rather than fail the page
