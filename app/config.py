@@ -20,7 +20,7 @@ DEFAULTS = {
     "WIKI_SITE_NAME": "Gare centrale",
     "WIKI_HOME_PAGE": "accueil",  # slug of the page shown on the portal
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    # Static URLs carry a content hash (web.static_url), so browsers may keep them for a year.
+    # Static URLs carry a content hash (app.web.assets.static_url), so browsers may keep them for a year.
     "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from app.review import bp
 from app.review.forms import MAX_COMMENT, ReviewForm
-from app.web import render_htmx, wants_fragment
+from app.web.actors import current_actor
+from app.web.htmx import render_htmx, wants_fragment
 from app.wiki import moderation, pages
 from app.wiki.errors import ReviewOutdated
 from app.wiki.permissions import require
@@ -53,7 +54,7 @@ def verdict(slug: str, decide, done_message: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        decide(page, reviewer=current_user._get_current_object(), comment=(form.comment.data or "")[:MAX_COMMENT],
+        decide(page, reviewer=current_actor(), comment=(form.comment.data or "")[:MAX_COMMENT],
                reviewed=form.reviewed_number())
     except ReviewOutdated as outdated:
         return page_moved(page, str(outdated.message))

@@ -39,7 +39,7 @@ def render_htmx(page_template: str, fragment_template: str, status: int = 200, *
 
 
 def keep_address(response: Response) -> Response:
-    """Tell htmx not to change the address bar for this answer (hx-push-url / hx-replace-url)."""
+    """Tell htmx not to change the address bar for this answer, whatever hx-push-url or
+    hx-replace-url the element asked for."""
     response.headers["HX-Replace-Url"] = "false"
-    response.headers["HX-Push-Url"] = "false"
     return response
