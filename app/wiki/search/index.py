@@ -140,7 +140,10 @@ class SearchIndex:
     # --- This thread's view ---
 
     def searcher(self):
-        """This thread's searcher, on the latest commit."""
+        """This thread's searcher, on the latest commit.
+
+        Calling it again may close the previous one (after a commit), so a query takes one searcher
+        and passes it along: what it reads per view (tagged, hidden) is asked for that searcher."""
         index, local = self.index(), self._local
         current = getattr(local, "searcher", None)
         if (current is not None and local.generation == self._generation
@@ -149,39 +152,42 @@ class SearchIndex:
         # Open a new searcher rather than refresh(): a refreshed reader reuses old segments with
         # their old deletions, and would still find the previous text of an edited page.
         self.forget_searcher()
-        local.searcher, local.generation = index.searcher(), self._generation
-        local.watermark = local.tagged = local.hidden = None
+        local.searcher, local.generation, local.view = index.searcher(), self._generation, {}
         return local.searcher
 
     def forget_searcher(self) -> None:
         current = getattr(self._local, "searcher", None)
-        self._local.searcher = None
+        self._local.searcher, self._local.view = None, {}
         if current is not None:
             current.close()
+
+    def _view(self, searcher) -> dict:
+        """What was read once for this searcher (this thread's current one); nothing kept for another."""
+        return self._local.view if getattr(self._local, "searcher", None) is searcher else {}
 
     def watermark(self) -> int:
         """The highest change_seq that this thread's view of the index holds."""
         searcher = self.searcher()
-        if self._local.watermark is None:
-            meta = searcher.document(id=META_ID) or {}
-            self._local.watermark = meta.get("watermark", NOTHING_INDEXED)
-        return self._local.watermark
+        view = self._view(searcher)
+        if "watermark" not in view:
+            view["watermark"] = (searcher.document(id=META_ID) or {}).get("watermark", NOTHING_INDEXED)
+        return view["watermark"]
 
-    def tagged(self) -> dict[str, set[int]]:
-        """The documents of each tag in this thread's view of the index, read once per view."""
-        searcher = self.searcher()
-        if self._local.tagged is None:
-            self._local.tagged = {tag: whoosh_internals.term_documents(searcher, "tags", tag)
-                                  for tag in searcher.reader().field_terms("tags")}
-        return self._local.tagged
+    def tagged(self, searcher) -> dict[str, set[int]]:
+        """The documents of each tag in this searcher's view of the index, read once per view."""
+        view = self._view(searcher)
+        if "tagged" not in view:
+            view["tagged"] = {tag: whoosh_internals.term_documents(searcher, "tags", tag)
+                              for tag in searcher.reader().field_terms("tags")}
+        return view["tagged"]
 
-    def hidden(self, member: bool) -> set[int]:
+    def hidden(self, searcher, member: bool) -> set[int]:
         """The documents a reader must never get: the meta document, members-only pages for visitors."""
-        searcher = self.searcher()
-        if self._local.hidden is None:
-            self._local.hidden = {visibility: whoosh_internals.term_documents(searcher, "visibility", visibility)
-                                  for visibility in ("meta", "members")}
-        hidden = self._local.hidden
+        view = self._view(searcher)
+        if "hidden" not in view:
+            view["hidden"] = {visibility: whoosh_internals.term_documents(searcher, "visibility", visibility)
+                              for visibility in ("meta", "members")}
+        hidden = view["hidden"]
         return hidden["meta"] if member else hidden["meta"] | hidden["members"]
 
     def field_lengths(self, reader, fieldname: str) -> list[int]:

@@ -67,8 +67,8 @@ def run_query(searcher, parsed, request: SearchResults, member: bool) -> SearchR
     """One page of hits, the total, tag counts and a spelling suggestion."""
     index = current_index()
     wanted = (request.page - 1) * request.per_page + request.per_page
-    hidden = index.hidden(member)
-    within = index.tagged().get(request.tag, set()) if request.tag else None
+    hidden = index.hidden(searcher, member)
+    within = index.tagged(searcher).get(request.tag, set()) if request.tag else None
     found = scoring.scores(searcher, index, parsed, limit=wanted, hidden=hidden, within=within)
     matched = found.keys() - hidden
     if within is not None:
@@ -76,7 +76,7 @@ def run_query(searcher, parsed, request: SearchResults, member: bool) -> SearchR
     ranked = heapq.nlargest(wanted, sorted(matched), key=found.__getitem__)  # ties: lower docnum first
     highlight = positive_terms(parsed, "body")
     hits = [make_hit(searcher.stored_fields(docnum), highlight) for docnum in ranked[wanted - request.per_page:]]
-    return replace(request, hits=hits, total=len(matched), facets=tag_facets(index.tagged(), matched),
+    return replace(request, hits=hits, total=len(matched), facets=tag_facets(index.tagged(searcher), matched),
                    suggestion=did_you_mean(searcher, request.text, hidden) if request.text else None)
 
 
@@ -96,7 +96,7 @@ def suggest(prefix: str, *, member: bool, limit: int = 8) -> list[TitleMatch]:
 
 def title_matches(searcher, terms, member: bool, limit: int) -> list[TitleMatch]:
     index = current_index()
-    hidden = index.hidden(member)
+    hidden = index.hidden(searcher, member)
     found = scoring.scores(searcher, index, terms, limit=limit * 4, hidden=hidden)
     visible = found.keys() - hidden
     titles = {docnum: searcher.stored_fields(docnum) for docnum in
