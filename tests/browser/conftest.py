@@ -43,7 +43,7 @@ def live_app(tmp_path_factory):
     app = create_app({
         "TESTING": True, "WIKI_INSTANCE_PATH": str(folder / "instance"),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'wiki.db'}", "SECRET_KEY": "browser-tests",
-        "WIKI_MODERATION": "open", "WIKI_ANONYMOUS_EDITS": False, "WIKI_PASSWORD_METHOD": "pbkdf2:sha256:1000",
+        "WIKI_PASSWORD_METHOD": "pbkdf2:sha256:1000",  # the production defaults otherwise
     })
     with app.app_context():
         db.create_all()

@@ -1,4 +1,4 @@
-"""Pending changes, as DESIGN.md specifies them (modelled on FlaggedRevs)."""
+"""Pending changes, as docs/architecture.md specifies them (modelled on FlaggedRevs)."""
 
 import pytest
 import sqlalchemy as sa

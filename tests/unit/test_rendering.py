@@ -1,4 +1,4 @@
-"""Rendering: Markdown features, wiki links, and every payload of shared/security/xss_payloads.txt."""
+"""Rendering: Markdown features, wiki links, and every payload of tests/data/xss_payloads.txt."""
 
 import re
 import time
@@ -12,8 +12,9 @@ from app.wiki import editing
 from app.wiki.render_limits import too_complex
 from app.wiki.rendering import render_markdown
 
-PAYLOAD_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "security" / "xss_payloads.txt"
-LOCAL_PAYLOADS = Path(__file__).resolve().parent / "xss_payloads_extra.txt"
+DATA = Path(__file__).resolve().parents[1] / "data"
+PAYLOAD_FILE = DATA / "xss_payloads.txt"  # the security corpus (Set A), carried by the project
+LOCAL_PAYLOADS = DATA / "xss_payloads_extra.txt"  # our own additions, if any
 ESCAPE = re.compile(r"\\(n|r|t|\\|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})")
 FORBIDDEN_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta",
                       "link", "form", "style", "noscript", "template"}
@@ -31,7 +32,7 @@ def decode(line: str) -> str:
 def load_payloads() -> list[str]:
     lines = []
     for path in (PAYLOAD_FILE, LOCAL_PAYLOADS):
-        if path.exists():
+        if path is PAYLOAD_FILE or path.exists():
             lines += [decode(l) for l in path.read_text(encoding="utf-8").splitlines()
                       if l.strip() and not l.startswith("#")]
     return lines
@@ -77,8 +78,8 @@ def reserialised(html: str) -> str:
     return html5lib.serializer.HTMLSerializer(omit_optional_tags=False).render(walker(fragment))
 
 
-def test_the_shared_payload_file_is_there():
-    assert len(PAYLOADS) > 200, f"expected the shared payloads at {PAYLOAD_FILE}"
+def test_the_payload_corpus_is_there():
+    assert len(PAYLOADS) > 200, f"expected the payloads at {PAYLOAD_FILE}"
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,7 @@ def test_wiki_links_labels_sections_and_red_links(render_ctx):
 
 
 def test_links_to_existing_pages_and_sections(ctx):
-    editing.create_page(title="Guide pratique", body="## Étape un\ntexte")
+    editing.create_page(title="Guide pratique", body="## Étape un\ntexte", publish_now=True)
     html = str(render_markdown("[[Guide pratique#Étape un|étape]] et [[guide pratique]]"))
     assert 'href="/wiki/guide-pratique#h-etape-un"' in html
     assert 'href="/wiki/guide-pratique"' in html and "wikilink new" not in html

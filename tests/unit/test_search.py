@@ -1,8 +1,8 @@
-"""Search, as DESIGN.md specifies it: French analysis, published text only, always in sync, never a crash."""
+"""Search, as docs/architecture.md specifies it: French analysis, published text only, always in sync,
+never a crash. Several workers and several machines at once: tests/integration/test_search_workers.py."""
 
 import logging
 import shutil
-import threading
 import time
 from pathlib import Path
 
@@ -154,7 +154,7 @@ def test_tag_filter_facets_and_tag_syntax(ctx):
 
 # --- Only what readers may see, always current ----------------------------------------------------
 
-def test_an_edit_is_found_at_once_and_the_old_text_is_not(ctx):
+def test_an_edit_is_found_at_once_and_the_old_text_is_not(open_wiki, ctx):  # an anonymous edit, published
     page = create("Charte", "Texte ancien sur la gouvernance.")
     edit(page, "Texte renouvelé sur la transparence.")
     assert slugs("transparence") == ["charte"]
@@ -218,7 +218,7 @@ def test_suggest_matches_title_beginnings_without_accents(pages):
 
 # --- Sync, locks, recovery ------------------------------------------------------------------------
 
-def test_catch_up_never_waits_for_a_busy_lock(ctx):
+def test_catch_up_never_waits_for_a_busy_lock(open_wiki, ctx):  # an anonymous edit, published
     page = create("Verrou", "Premier texte.")
     assert slugs("premier") == ["verrou"]  # outside a request, the query catches up first
     writer = search.current_index().index().writer()  # another worker is writing
@@ -278,52 +278,9 @@ def test_the_index_folder_can_be_configured(app_config, tmp_path):
         db.engine.dispose()
 
 
-def save_and_search(app, prefix, count, found, errors):
-    """A worker: create pages and search for each one right after saving it."""
-    try:
-        with app.app_context():
-            for n in range(count):
-                editing.create_page(title=f"{prefix} {n}", body=f"Texte {prefix}{n} du travailleur.",
-                                    publish_now=True)
-                search.query(f"{prefix}{n}", member=False)
-                found.append(f"{prefix}{n}")
-    except Exception as error:  # noqa: BLE001  (reported by the test)
-        errors.append(error)
-
-
-def run_workers(apps, count=8):
-    found, errors = [], []
-    threads = [threading.Thread(target=save_and_search, args=(app, f"mot{i}x", count, found, errors))
-               for i, app in enumerate(apps)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors and len(found) == count * len(apps)
-    return found
-
-
-def test_workers_sharing_one_index_saving_and_searching_at_once(app):
-    found = run_workers([app] * 4)
-    with app.app_context():
-        for word in found:
-            assert len(search.query(word, member=False).hits) == 1, word
-
-
-def test_two_machines_with_their_own_index_on_one_database(app, app_config, tmp_path):
-    other = create_app({**app_config, "WIKI_INSTANCE_PATH": str(tmp_path / "other-node")})
-    found = run_workers([app, other, app, other])
-    for node in (app, other):
-        with node.app_context():
-            for word in found:
-                assert len(search.query(word, member=False).hits) == 1, word
-    with other.app_context():
-        db.engine.dispose()
-
-
 # --- The post-commit step -------------------------------------------------------------------------
 
-def test_a_commit_only_schedules_a_catch_up_and_the_next_query_runs_it(ctx):
+def test_a_commit_only_schedules_a_catch_up_and_the_next_query_runs_it(open_wiki, ctx):  # an anonymous edit, published
     page = create("Annonce", "Texte initial.")
     assert slugs("initial") == ["annonce"]
     search.current_index().take_behind()  # start from a clear flag
@@ -454,7 +411,7 @@ def test_an_unknown_whoosh_version_falls_back_to_whooshs_scorer_with_the_same_hi
     assert "Whoosh 2.99.0 is installed" in caplog.text and "own (slower) scorer" in caplog.text
 
 
-def test_an_unknown_whoosh_version_still_indexes_edits(varied, monkeypatch):
+def test_an_unknown_whoosh_version_still_indexes_edits(open_wiki, varied, monkeypatch):  # an anonymous edit, published
     monkeypatch.setattr(whoosh_internals, "installed_version", lambda: (3, 0, 0))
     page = create("Nouvelle page", "Le potager partagé.")
     assert slugs("potager") == ["nouvelle-page"]

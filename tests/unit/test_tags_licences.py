@@ -16,6 +16,14 @@ def people(ctx, make_user):
     return {u.name: u for u in db.session.scalars(sa.select(User))}
 
 
+@pytest.fixture
+def trusted(people):
+    """The volunteers are trusted: under the default policy their edits are published at once."""
+    for person in people.values():
+        person.trusted = True
+    db.session.commit()
+
+
 def edit(page, author, **changes):
     head = page.head
     fields = dict(title=head.title, body=head.body, author=author, base_revision=head.number) | changes
@@ -66,14 +74,14 @@ def test_rename_and_merge_tags(people):
     assert [e.action for e in journal.page_events(b)] == ["tag"]
 
 
-def test_licence_change_appears_in_history(people):
+def test_licence_change_appears_in_history(people, trusted):
     page = editing.create_page(title="Libre", body="x", author=people["Victor"], licence="CC-BY-4.0")
     revision = edit(page, people["Victor"], licence="CC-BY-SA-4.0")
     assert revision.licence_code == "CC-BY-SA-4.0" and page.licence_code == "CC-BY-SA-4.0"
     assert [r.licence_code for r in pages.history(page)] == ["CC-BY-SA-4.0", "CC-BY-4.0"]
 
 
-def test_share_alike_page_with_other_authors_cannot_be_made_freer_or_internal_by_an_editor(people):
+def test_share_alike_page_with_other_authors_cannot_be_made_freer_or_internal_by_an_editor(people, trusted):
     page = editing.create_page(title="Commun", body="x", author=people["Victor"])
     edit(page, people["Vera"], body="x et y")
     for code in ("CC-BY-4.0", "CC0-1.0"):
@@ -94,7 +102,8 @@ def test_sole_author_may_choose_a_freer_licence(people):
     assert edit(page, people["Victor"], licence="CC0-1.0").licence_code == "CC0-1.0"
 
 
-def test_attribution_lists_published_contributors_and_groups_anonymous(people, app):
+def test_attribution_lists_published_contributors_and_groups_anonymous(open_wiki, people, app):
+    """Published edits by people and by visitors (an open wiki), then a pending one (the default policy)."""
     page = editing.create_page(title="Crédits", body="1", author=people["Victor"])
     edit(page, people["Vera"], body="2")
     edit(page, people["Victor"], body="3")

@@ -13,24 +13,24 @@ def save(client, slug, body, base=None, title="Guide", summary=""):
     return client.post(f"/wiki/{slug}/edit", data=data)
 
 
-def test_create_edit_history_diff_restore(client):
-    assert save(client, "guide", BODY, summary="premier jet").status_code == 303
-    assert save(client, "guide", BODY + "\nLigne six", base=1, summary="ajout").status_code == 303
-    assert save(client, "guide", BODY.replace("deux", "DEUX"), base=2, summary="majuscules").status_code == 303
-    history = client.get("/wiki/guide/history").get_data(as_text=True)
+def test_create_edit_history_diff_restore(editor):
+    assert save(editor, "guide", BODY, summary="premier jet").status_code == 303
+    assert save(editor, "guide", BODY + "\nLigne six", base=1, summary="ajout").status_code == 303
+    assert save(editor, "guide", BODY.replace("deux", "DEUX"), base=2, summary="majuscules").status_code == 303
+    history = editor.get("/wiki/guide/history").get_data(as_text=True)
     for summary in ("premier jet", "ajout", "majuscules"):
         assert summary in history
-    diff = client.get("/wiki/guide/diff?from=1&to=3").get_data(as_text=True)
+    diff = editor.get("/wiki/guide/diff?from=1&to=3").get_data(as_text=True)
     assert "<del>deux</del>" in diff and "<ins>DEUX</ins>" in diff
-    response = client.post("/wiki/guide/revisions/1/restore")
+    response = editor.post("/wiki/guide/revisions/1/restore")
     assert response.status_code == 303
-    page = client.get("/wiki/guide").get_data(as_text=True)
+    page = editor.get("/wiki/guide").get_data(as_text=True)
     assert "Ligne deux" in page and "DEUX" not in page
-    assert client.get("/wiki/guide/revisions/4").status_code == 200
+    assert editor.get("/wiki/guide/revisions/4").status_code == 200
 
 
-def test_page_view_and_fragment(client):
-    save(client, "guide", "**gras**")
+def test_page_view_and_fragment(client, editor):
+    save(editor, "guide", "**gras**")
     full = client.get("/wiki/guide")
     assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
     fragment = client.get("/wiki/guide", headers={"HX-Request": "true"}).get_data(as_text=True)
@@ -39,10 +39,10 @@ def test_page_view_and_fragment(client):
     assert "HX-Request" in full.headers["Vary"]
 
 
-def test_stale_save_conflict_returns_text_and_other_change(client, app):
-    save(client, "guide", BODY)
-    save(client, "guide", BODY.replace("trois", "TROIS"), base=1)
-    response = save(client, "guide", BODY.replace("trois", "3 (mon texte)"), base=1)
+def test_stale_save_conflict_returns_text_and_other_change(editor, app):
+    save(editor, "guide", BODY)
+    save(editor, "guide", BODY.replace("trois", "TROIS"), base=1)
+    response = save(editor, "guide", BODY.replace("trois", "3 (mon texte)"), base=1)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Ligne 3 (mon texte)" in html  # the user's text, intact, in the editor
@@ -52,12 +52,12 @@ def test_stale_save_conflict_returns_text_and_other_change(client, app):
         assert db.session.query(Revision).count() == 2
 
 
-def test_stale_save_on_other_lines_merges(client):
-    save(client, "guide", BODY)
-    save(client, "guide", BODY.replace("un", "UN"), base=1)
-    response = save(client, "guide", BODY.replace("cinq", "CINQ"), base=1)
+def test_stale_save_on_other_lines_merges(editor):
+    save(editor, "guide", BODY)
+    save(editor, "guide", BODY.replace("un", "UN"), base=1)
+    response = save(editor, "guide", BODY.replace("cinq", "CINQ"), base=1)
     assert response.status_code == 303
-    page = client.get("/wiki/guide").get_data(as_text=True)
+    page = editor.get("/wiki/guide").get_data(as_text=True)
     assert "Ligne UN" in page and "Ligne CINQ" in page
     assert "combinées" in page  # the notice that both changes were merged
 
@@ -72,9 +72,10 @@ def test_rename_redirects_old_address(client_as):
     assert client.get("/wiki/ancien/history").headers["Location"].endswith("/wiki/nouveau-titre/history")
 
 
-def test_delete_and_undelete(client, client_as):
-    save(client, "guide", "texte")
+def test_delete_and_undelete(client, editor, client_as):
+    save(editor, "guide", "texte")
     assert client.post("/wiki/guide/delete").status_code == 403  # facilitators only
+    assert editor.post("/wiki/guide/delete").status_code == 403
     facilitator = client_as("facilitator")
     assert facilitator.post("/wiki/guide/delete").status_code == 303
     assert client.get("/wiki/guide").status_code == 404
@@ -84,8 +85,8 @@ def test_delete_and_undelete(client, client_as):
     assert client.get("/wiki/guide/revisions/1").status_code == 200
 
 
-def test_missing_page_offers_creation(client):
-    response = client.get("/wiki/page-inconnue")
+def test_missing_page_offers_creation(editor):
+    response = editor.get("/wiki/page-inconnue")
     assert response.status_code == 404
     assert "/wiki/page-inconnue/edit" in response.get_data(as_text=True)
 
@@ -102,29 +103,29 @@ def test_non_canonical_slug_redirects_and_junk_slug_is_400(client):
     ({"title": "!!!", "body": "x"}, 400),
     ({"title": "Ok", "body": "x", "base_revision": "abc"}, 422),
 ])
-def test_bad_input_is_4xx_and_keeps_text(client, data, status):
-    response = client.post("/wiki/essai/edit", data=data)
+def test_bad_input_is_4xx_and_keeps_text(editor, data, status):
+    response = editor.post("/wiki/essai/edit", data=data)
     assert response.status_code == status
     assert 'name="body"' in response.get_data(as_text=True)
 
 
-def test_over_long_body_is_refused_with_text_back(client, app):
+def test_over_long_body_is_refused_with_text_back(editor, app):
     app.config["WIKI_MAX_BODY_BYTES"] = 1000
-    response = client.post("/wiki/essai/edit", data={"title": "Essai", "body": "mot " * 400})
+    response = editor.post("/wiki/essai/edit", data={"title": "Essai", "body": "mot " * 400})
     assert response.status_code == 400
     assert "mot mot mot" in response.get_data(as_text=True)
 
 
-def test_unknown_revision_and_diff_are_404(client):
-    save(client, "guide", "texte")
-    assert client.get("/wiki/guide/revisions/99").status_code == 404
-    assert client.get("/wiki/guide/diff?from=1&to=99").status_code == 404
-    assert client.post("/wiki/guide/revisions/99/restore").status_code == 404
+def test_unknown_revision_and_diff_are_404(editor):
+    save(editor, "guide", "texte")
+    assert editor.get("/wiki/guide/revisions/99").status_code == 404
+    assert editor.get("/wiki/guide/diff?from=1&to=99").status_code == 404
+    assert editor.post("/wiki/guide/revisions/99/restore").status_code == 404
 
 
-def test_links_page_and_index(client):
-    save(client, "cible", "ici", title="Cible")
-    save(client, "source", "voir [[Cible]]", title="Source")
+def test_links_page_and_index(client, editor):
+    save(editor, "cible", "ici", title="Cible")
+    save(editor, "source", "voir [[Cible]]", title="Source")
     assert "Source" in client.get("/wiki/cible/links").get_data(as_text=True)
     index = client.get("/wiki/").get_data(as_text=True)
     assert "Cible" in index and "Source" in index
@@ -143,8 +144,8 @@ def test_security_headers_on_pages_and_errors(client):
         assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
 
 
-def test_french_by_default_and_english_on_request(client):
-    save(client, "guide", "texte")
+def test_french_by_default_and_english_on_request(client, editor):
+    save(editor, "guide", "texte")
     assert "Historique" in client.get("/wiki/guide").get_data(as_text=True)
     english = client.get("/wiki/guide", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "History" in english

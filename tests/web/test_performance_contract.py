@@ -27,15 +27,17 @@ def counted_queries(app):
         sa.event.remove(engine, "before_cursor_execute", count)
 
 
-def make_page(client, slug="guide", tags="vélo, atelier"):
+def make_page(editor, slug="guide", tags="vélo, atelier"):
+    """A published page, saved by a signed-in editor (readers are anonymous visitors, as in production)."""
     body = "# Titre\n\nDu texte avec un [[Autre page]] et un [[Guide]].\n\n## Section\n\n- un\n- deux"
-    client.post(f"/wiki/{slug}/edit", data={"title": slug.capitalize(), "body": body, "tags": tags,
-                                            "base_revision": ""})
+    response = editor.post(f"/wiki/{slug}/edit", data={"title": slug.capitalize(), "body": body, "tags": tags,
+                                                       "base_revision": ""})
+    assert response.status_code == 303
 
 
-def test_page_view_takes_one_query_for_a_visitor_and_two_for_a_member(app, client, client_as):
-    make_page(client)
-    client.get("/wiki/guide")  # shows the "saved" message: rendered, not cached
+def test_page_view_takes_one_query_for_a_visitor_and_two_for_a_member(app, client, editor, client_as):
+    make_page(editor)
+    editor.get("/wiki/guide")  # shows the editor the "saved" message: rendered, not cached
     with counted_queries(app) as statements:
         client.get("/wiki/guide")  # a first view renders (two queries) and fills the cache
     assert len(statements) == 2, statements
@@ -50,41 +52,41 @@ def test_page_view_takes_one_query_for_a_visitor_and_two_for_a_member(app, clien
     assert len(statements) == 2, statements
 
 
-def test_history_recent_tags_and_portal_do_not_grow_with_the_data(app, client):
+def test_history_recent_tags_and_portal_do_not_grow_with_the_data(app, client, editor):
     for n in range(3):
-        make_page(client, f"page-{n}")
+        make_page(editor, f"page-{n}")
     counts = {}
     for url in ("/wiki/page-0/history", "/recent", "/tags/", "/tags/velo", "/", "/wiki/"):
         with counted_queries(app) as statements:
             client.get(url)
         counts[url] = len(statements)
     for n in range(3, 12):
-        make_page(client, f"page-{n}")
-        client.post(f"/wiki/page-0/edit", data={"title": "Page-0", "body": f"v{n}", "base_revision": str(n - 2)})
+        make_page(editor, f"page-{n}")
+        editor.post(f"/wiki/page-0/edit", data={"title": "Page-0", "body": f"v{n}", "base_revision": str(n - 2)})
     for url, before in counts.items():
         with counted_queries(app) as statements:
             client.get(url)
         assert len(statements) <= before + 1, f"{url}: {before} then {len(statements)} queries (N+1?)"
 
 
-def test_page_view_answers_304_when_nothing_changed(client):
-    make_page(client)
+def test_page_view_answers_304_when_nothing_changed(client, editor):
+    make_page(editor)
     first = client.get("/wiki/guide")
     etag = first.headers["ETag"]
     assert first.headers["Last-Modified"] and "no-cache" in first.headers["Cache-Control"]
     again = client.get("/wiki/guide", headers={"If-None-Match": etag})
     assert again.status_code == 304 and not again.data
-    client.post("/wiki/guide/edit", data={"title": "Guide", "body": "changé", "base_revision": "1"})
-    client.get("/wiki/guide")  # the flash message
+    edited = editor.post("/wiki/guide/edit", data={"title": "Guide", "body": "changé", "base_revision": "1"})
+    assert edited.status_code == 303
     changed = client.get("/wiki/guide", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "changé" in changed.get_data(as_text=True)
 
 
-def test_red_link_turning_blue_changes_the_etag(client):
-    make_page(client)
+def test_red_link_turning_blue_changes_the_etag(client, editor):
+    make_page(editor)
     etag = client.get("/wiki/guide").headers["ETag"]
-    client.post("/wiki/autre-page/edit", data={"title": "Autre page", "body": "x", "base_revision": ""})
-    client.get("/")  # consume the flash
+    created = editor.post("/wiki/autre-page/edit", data={"title": "Autre page", "body": "x", "base_revision": ""})
+    assert created.status_code == 303
     assert client.get("/wiki/guide", headers={"If-None-Match": etag}).status_code == 200
 
 

@@ -104,8 +104,8 @@ def test_every_page_has_a_search_box_in_its_header(client, wiki):
     assert '<label for="search-q"' in form.group() and 'id="search-suggestions-slot"' in form.group()
 
 
-def test_an_edit_shows_in_search_right_away(client, wiki):
-    client.post("/wiki/budget-associatif/edit", data={
+def test_an_edit_shows_in_search_right_away(client, editor, wiki):
+    editor.post("/wiki/budget-associatif/edit", data={
         "title": "Budget associatif", "body": "Le plan de trésorerie.", "summary": "", "base_revision": "1"})
     assert 'href="/wiki/budget-associatif"' in client.get("/search?q=tresorerie").get_data(as_text=True)
     assert 'href="/wiki/budget-associatif"' not in client.get("/search?q=subventions").get_data(as_text=True)

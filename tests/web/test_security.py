@@ -1,4 +1,5 @@
-"""Browser hardening and request safety (../shared/security/THREATS.md 2, 4, 9, 10, 11, 12)."""
+"""Browser hardening and request safety: htmx config, scripts, hx-disable, frame and CSP headers,
+the htmx history cache, GETs that never write, and local-only redirects."""
 
 import json
 import re
@@ -15,9 +16,10 @@ def parse(html):
 
 
 @pytest.fixture
-def page(client):
-    client.post("/wiki/guide/edit", data={"title": "Guide", "body": "# Titre\n\ntexte", "base_revision": ""})
-    client.get("/wiki/guide")  # consume the flash
+def page(editor):
+    """A published page, written by a signed-in editor and read by the visitor `client`."""
+    response = editor.post("/wiki/guide/edit", data={"title": "Guide", "body": "# Titre\n\ntexte", "base_revision": ""})
+    assert response.status_code == 303
     return "/wiki/guide"
 
 

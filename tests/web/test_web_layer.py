@@ -10,13 +10,13 @@ from app.wiki import pages
 HTMX = {"HX-Request": "true", "HX-Target": "editor"}
 
 
-def test_an_editor_sent_back_after_a_post_keeps_the_address(client):
-    client.post("/wiki/guide/edit", data={"title": "Guide", "body": "un", "base_revision": ""})
-    refused = client.post("/wiki/guide/edit", data={"title": "", "body": "deux", "base_revision": "1"}, headers=HTMX)
+def test_an_editor_sent_back_after_a_post_keeps_the_address(editor):
+    editor.post("/wiki/guide/edit", data={"title": "Guide", "body": "un", "base_revision": ""})
+    refused = editor.post("/wiki/guide/edit", data={"title": "", "body": "deux", "base_revision": "1"}, headers=HTMX)
     assert refused.status_code == 422
     assert refused.headers["HX-Replace-Url"] == "false"
     assert "deux" in refused.get_data(as_text=True)
-    opened = client.get("/wiki/guide/edit", headers=HTMX)  # opening the editor may change the address
+    opened = editor.get("/wiki/guide/edit", headers=HTMX)  # opening the editor may change the address
     assert opened.status_code == 200 and "HX-Replace-Url" not in opened.headers
 
 

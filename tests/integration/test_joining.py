@@ -1,5 +1,5 @@
-"""Joining and signing in under contention (issue 17): a one-use invitation is used once, whoever
-races for it, and signing in takes the write lock only for its few rows."""
+"""Joining and signing in under contention, several requests at once (issue 17): a one-use invitation
+is used once, whoever races for it, and signing in takes the write lock only for its few rows."""
 
 import threading
 
