@@ -35,6 +35,7 @@ migrate: install translations
 
 run: migrate
 	$(FLASK) demo --if-empty
+	$(FLASK) setup-code --url http://$(HOST):$(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: migrate

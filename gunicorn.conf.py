@@ -16,3 +16,18 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The request id (app/web/request_ids.py) on every access line too.
+access_log_format += ' rid=%({x-request-id}o)s'
+
+
+def on_starting(server):
+    """Before any worker: stop with one line if the wiki cannot start; while no admin exists,
+    print the one-time code for /setup (once, from the master)."""
+    from app.startup import StartupError, announce_setup, start
+
+    try:
+        app = start()
+    except StartupError as error:
+        raise SystemExit(f"Gare centrale cannot start: {error}") from None
+    host, _sep, port = str(server.cfg.bind[0]).rpartition(":")
+    announce_setup(app, f"http://{host or '127.0.0.1'}:{port}")

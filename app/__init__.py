@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as wiki_config
 from app.extensions import babel, csrf, db, htmx, login, migrate
@@ -33,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     search.init_app(app)
+    if app.config["WIKI_PROXY_COUNT"] > 0:  # trust X-Forwarded-For/-Proto from that many proxies only
+        count = app.config["WIKI_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     return app
 
 
@@ -50,7 +54,7 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
 
-BLUEPRINTS = ("pages", "auth", "review", "admin", "changes", "search", "tags", "exports")
+BLUEPRINTS = ("pages", "auth", "review", "admin", "changes", "search", "tags", "exports", "operations")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from app.extensions import db
 from app.models import Page, User
 from app.models.user import ROLES
+from app.operations.cli import COMMANDS as OPERATIONS_COMMANDS
 from app.wiki import bundles
 from app.wiki.errors import WikiError
 
@@ -80,3 +81,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(export)
     app.cli.add_command(import_pages)
+    for command in OPERATIONS_COMMANDS:  # backup, restore, setup-code
+        app.cli.add_command(command)

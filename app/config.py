@@ -6,6 +6,7 @@ from pathlib import Path
 
 MODERATION_POLICIES = ("open", "new_contributors", "all")
 LANGUAGES = ("fr", "en")
+APP_VERSION = "2.0.0"  # written in backups' manifests
 
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -14,6 +15,8 @@ DEFAULTS = {
     "WIKI_LOGIN_MAX_FAILURES": 5,  # per account name, within the window
     "WIKI_LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
     "WIKI_LOGIN_WINDOW_SECONDS": 900,
+    "WIKI_PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For is trusted (0: none)
+    "WIKI_FILES_PATH": None,  # uploaded files; default <instance>/files
     "WIKI_DEFAULT_LICENCE": "CC-BY-SA-4.0",
     "WIKI_LANGUAGE": "fr",
     "WIKI_MAX_BODY_BYTES": 1_000_000,
@@ -46,6 +49,13 @@ def parse_bool(name: str, value: str) -> bool:
     raise ValueError(f"{name} must be a boolean (true/false), got {value!r}")
 
 
+def parse_count(name: str, value: str) -> int:
+    """Parse a small non-negative integer from the environment."""
+    if not value.strip().isdigit() or int(value) > 10:
+        raise ValueError(f"{name} must be a whole number between 0 and 10, got {value!r}")
+    return int(value)
+
+
 def instance_path_from_env() -> str:
     """The absolute instance folder: WIKI_INSTANCE_PATH or ./instance."""
     return str(Path(os.environ.get("WIKI_INSTANCE_PATH", "instance")).resolve())
@@ -67,6 +77,10 @@ def load_env(config: dict, environ=os.environ) -> None:
         config["BABEL_DEFAULT_TIMEZONE"] = environ["WIKI_TIMEZONE"].strip()
     if "WIKI_LANGUAGE" in environ:
         config["WIKI_LANGUAGE"] = environ["WIKI_LANGUAGE"].strip().lower()
+    if "WIKI_PROXY_COUNT" in environ:
+        config["WIKI_PROXY_COUNT"] = parse_count("WIKI_PROXY_COUNT", environ["WIKI_PROXY_COUNT"])
+    if "WIKI_FILES_PATH" in environ:
+        config["WIKI_FILES_PATH"] = environ["WIKI_FILES_PATH"].strip() or None
 
 
 def normalise_database_url(url: str) -> str:

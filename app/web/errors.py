@@ -71,8 +71,18 @@ def http_error(error: HTTPException):
 def database_busy(error: sa.exc.OperationalError):
     """A locked database is a temporary condition: say so with a 503, never a 500."""
     db.session.rollback()
+    if is_disk_full(error):
+        return render_error(507, _("The server's disk is full: nothing was saved. Your text is kept: copy it "
+                                   "somewhere safe and tell the wiki's administrator."))
     if "locked" not in str(error).lower() and "busy" not in str(error).lower():
         raise error
     response = render_error(503, _("The wiki is busy. Please try again in a moment; your text is kept."))
     response.headers["Retry-After"] = "2"
     return response
+
+
+def is_disk_full(error: sa.exc.OperationalError) -> bool:
+    """SQLite's "database or disk is full", PostgreSQL's disk_full (53100), or ENOSPC."""
+    text = str(error.orig if error.orig is not None else error).lower()
+    return (getattr(error.orig, "sqlstate", None) == "53100" or "disk is full" in text
+            or "no space left" in text)

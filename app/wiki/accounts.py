@@ -1,6 +1,7 @@
 """Accounts: creation and checks, shared by the CLI and the web."""
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import timedelta
 
@@ -52,8 +53,27 @@ def add_user(*, name: str, password: str, role: str, email: str | None = None, t
 
 # --- Sign-in with rate limiting -------------------------------------------------------------
 
+def address_prefix(address: str) -> str:
+    """Who a failure is counted against: an IPv4 address, or an IPv6 /64 (one subscriber's
+    network, who could otherwise try from 2^64 addresses)."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "unknown")[:60]
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def failure_keys(name: str, address: str) -> tuple[str, str]:
-    return f"name:{name.strip().lower()[:150]}", f"ip:{address[:60]}"
+    """The keys a failed sign-in counts under: this name *from this address*, and this address.
+
+    Counting a name's failures per address means nobody can lock an owner out of their account
+    from elsewhere: the attacker's own address is blocked, the owner's is not."""
+    prefix = address_prefix(address)
+    return f"name:{name.strip().lower()[:120]}@{prefix}", f"ip:{prefix}"
 
 
 def recent_failures(key: str, since) -> int:

@@ -81,3 +81,19 @@ class QueryError(WikiError):
 class SearchUnavailable(WikiError):
     status_code = 503
     default_message = _l("Search is unavailable for a moment. Please try again shortly.")
+
+
+class SetupClosed(WikiError):
+    """/setup once an admin exists: there is nothing to set up (answered as a plain 404)."""
+
+    status_code = 404
+    default_message = _l("This page does not exist.")
+
+
+class WrongSetupCode(WikiError):
+    status_code = 403
+    default_message = _l("This one-time code is not the right one. Copy it from the server's console.")
+
+
+class BackupError(WikiError):
+    """A backup that cannot be written or an archive that cannot be restored (said in one line)."""
