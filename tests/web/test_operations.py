@@ -66,8 +66,10 @@ def test_every_answer_carries_a_request_id_and_a_sane_given_one_is_kept(client):
         assert answer.headers["X-Request-Id"] != insane and len(answer.headers["X-Request-Id"]) == 16
 
 
-def test_log_lines_of_a_request_carry_its_id_and_the_500_page_shows_it(app, client, caplog):
+def test_log_lines_of_a_request_carry_its_id_and_the_500_page_shows_it(app, client, caplog, monkeypatch):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: a crash is a 500 page
+    # Alembic's fileConfig (a migration run earlier in this process) disables loggers that exist.
+    monkeypatch.setattr(app.logger, "disabled", False)
 
     @app.get("/boom-for-test")
     def boom():
