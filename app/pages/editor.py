@@ -13,7 +13,7 @@ from app.web.htmx import keep_address, render_htmx, wants_fragment
 from app.wiki import editing, licensing, pages, sections, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, WikiError
-from app.wiki.permissions import require
+from app.wiki.permissions import can, require
 from app.wiki.rendering import render_markdown
 
 
@@ -23,10 +23,10 @@ def edit(slug):
     if (response := canonical_slug_or_redirect(slug)) is not None:
         return response
     page, redirected = pages.find_page(slug)
-    if page is not None and not page.deleted:
+    if page is not None and not page.deleted and can(current_user, "view", page):
         return edit_existing(checked_page(page, redirected, "edit"))
     require(current_user, "create")
-    if page is not None:  # deleted: facilitators restore it, others get the same 404 as for reading
+    if page is not None:  # deleted or unreadable: the same answers as for a missing page, then a 404
         abort(404)
     return create(slug)
 

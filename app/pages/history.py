@@ -21,8 +21,9 @@ def history(slug):
     shown = [r for r in pages.history(page) if show_pending or r.status == "approved"]
     if not shown:
         abort(404)
-    return render_htmx("pages/history.html", "pages/_history.html", page=page, revisions=shown,
-                       events=journal.page_events(page))
+    numbers = {str(r.number) for r in shown}  # a rename waiting for review is pending text too
+    events = [e for e in journal.page_events(page) if e.action != "rename" or e.detail in numbers]
+    return render_htmx("pages/history.html", "pages/_history.html", page=page, revisions=shown, events=events)
 
 
 @bp.get("/wiki/<slug>/revisions/<int:number>")

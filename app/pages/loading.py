@@ -1,5 +1,7 @@
 """Load-or-abort for pages and revisions, with the reader's rights checked (flaskr's get_post)."""
 
+from urllib.parse import urlencode
+
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
@@ -16,7 +18,17 @@ def canonical_slug_or_redirect(slug: str):
     canonical = slugify(slug)
     if not canonical:
         raise InvalidSlug()
-    return redirect(url_for(request.endpoint, **{**request.view_args, "slug": canonical}, **request.args), 301)
+    return redirect(same_view_at(canonical), 301)
+
+
+def same_view_at(slug: str) -> str:
+    """This request's view under another slug, as a relative URL keeping the query string.
+
+    The query is appended as text, never passed to url_for: parameters named like its arguments
+    (`slug`, `_external`, `_scheme`, `endpoint`, `number`...) must not change what is built."""
+    url = url_for(request.endpoint, **{**request.view_args, "slug": slug})
+    query = urlencode(list(request.args.items(multi=True)))
+    return f"{url}?{query}" if query else url
 
 
 def load_page(slug: str, action: str = "view"):
@@ -29,7 +41,7 @@ def checked_page(page, redirected: bool, action: str = "view"):
     if page is None or not can(current_user, "view", page):
         abort(404)
     if redirected:
-        abort(redirect(url_for(request.endpoint, **{**request.view_args, "slug": page.slug}, **request.args), 301))
+        abort(redirect(same_view_at(page.slug), 301))
     if action != "view":
         require(current_user, action, page)
     return page

@@ -27,10 +27,13 @@ def rename(slug):
         return render_template("pages/rename.html", page=page, form=form)
     if not form.validate_on_submit():
         return render_template("pages/rename.html", page=page, form=form), 422
+    old_slug = page.slug
     try:
         editing.rename_page(page, title=form.title.data, author=current_actor())
     except WikiError as error:
         return render_template("pages/rename.html", page=page, form=form, error=error.message), error.status_code
+    if page.slug == old_slug and page.head.status == "pending":
+        return back_to(page, _("The new title waits for review; the page keeps its address until it is published."))
     return back_to(page, _("The page is renamed. Its old address leads here."))
 
 

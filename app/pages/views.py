@@ -53,7 +53,7 @@ def show(slug):
     if (cached := cached_view(slug)) is not None:
         return cached
     page, redirected = pages.find_page(slug)
-    if page is None or page.deleted and not can(current_user, "view_deleted", page):
+    if page is None or not can(current_user, "view", page):  # unreadable: the same answer as a missing page
         return render_htmx("pages/missing.html", "pages/_missing.html", status=404, slug=slug,
                            title=request.args.get("title") or slug.replace("-", " ").capitalize())
     page = checked_page(page, redirected)

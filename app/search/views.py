@@ -29,7 +29,7 @@ def results():
                            q=text[:search.MAX_QUERY_LENGTH], results=None, error=error.message)
     shown = {tag for tag, _count in found.facets} | {t for hit in found.hits for t in hit.tags} | {found.tag}
     return render_htmx("search/results.html", "search/_results.html", q=found.text, results=found,
-                       new_page=new_page_proposal(found), tag_names=tagging.display_names(shown))
+                       new_page=new_page_proposal(found), tag_names=tagging.readable_tag_names(shown, member=is_member(current_user)))
 
 
 def new_page_proposal(found):

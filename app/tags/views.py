@@ -26,9 +26,11 @@ def index():
 def show(tag):
     """The pages carrying a tag that this reader may see; another spelling of its key redirects."""
     found = load_tag(tag)
+    pages = tagging.pages_with_tag(found, member=is_member(current_user))
+    if not pages:  # only on pages this reader may not see: the same 404 as an unknown tag
+        abort(404)
     if found.slug != tag:
         return redirect(url_for("tags.show", tag=found.slug), 301)
-    pages = tagging.pages_with_tag(found, member=is_member(current_user))
     return render_template("tags/show.html", tag=found, pages=pages, all_tags=tagging.all_tag_names())
 
 

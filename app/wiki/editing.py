@@ -19,7 +19,8 @@ from app.wiki.merging import merge_texts
 from app.wiki.pages import find_page, get_revision, page_slugs
 from app.wiki.render_limits import too_complex
 from app.wiki.rendering import render_markdown
-from app.wiki.revisions import add_revision, commit_changes, invalidate_linking_pages, update_links
+from app.wiki.revisions import (add_revision, commit_changes, invalidate_linking_pages, move_slug, slug_taken,
+                                update_links)
 from app.wiki.slugs import is_valid_slug, slugify
 
 MAX_TITLE_LENGTH = 200
@@ -164,29 +165,27 @@ def restore_revision(page: Page, number: int, *, author=None, author_label: str 
 
 
 def rename_page(page: Page, *, title: str, author=None) -> Page:
-    """Give the page a new title and slug; the old slug keeps answering with a redirect."""
+    """Give the page a new title and slug; the old slug keeps answering with a redirect.
+
+    The address is part of what readers see, so it moves when the new title is published: at once
+    for an edit published at once, or for a page readers cannot see yet (never published); when a
+    facilitator publishes it otherwise (moderation.publish). Until then the page keeps its address."""
     begin_write(page)
     title = clean_title(title)
     new_slug = slugify(title)
-    old_slug = page.slug
-    if new_slug != old_slug:
-        clash, _redirected = find_page(new_slug)
-        if clash is not None and clash.id != page.id:
-            raise PageExists()
-        stale = db.session.get(Redirect, new_slug)
-        if stale is not None:  # renaming back to an old name of this same page
-            db.session.delete(stale)
-        db.session.add(Redirect(slug=old_slug, page_id=page.id))
-        page.slug = new_slug
-    elif title == page.head.title:
+    if new_slug == page.slug and title == page.head.title:
         raise NothingChanged()
-    # The slug moves at once (links and the redirect are structural); the new title is a
-    # revision like any other and is reviewed like one.
+    if new_slug != page.slug and slug_taken(new_slug, page):
+        raise PageExists()
+    # The new title is a revision like any other and is reviewed like one; the event tells
+    # moderation.publish that publishing this revision moves the slug.
     revision = add_revision(page, title=title, body=page.head.body, author=author,
                             summary=_("Renamed from “%(old)s”", old=page.head.title))
+    journal.record_event(page, author, "rename", detail=str(revision.number))
     moderation.settle_new_revision(page, revision, author)
+    if page.published is None:
+        move_slug(page, new_slug)
     journal.bump_change_seq(page)
-    invalidate_linking_pages(old_slug, new_slug)
     commit_changes()
     return page
 

@@ -9,14 +9,16 @@ from flask_babel import gettext as _
 
 from app.database import begin_write
 from app.extensions import db
-from app.models import Page, Revision, utcnow
+from app.models import Page, PageEvent, Revision, utcnow
 from app.wiki import journal, licensing, permissions
 from app.wiki.diffing import Diff, diff_texts
 from app.wiki.errors import InvalidInput, ReviewOutdated
-from app.wiki.revisions import add_revision, commit_changes
+from app.wiki.revisions import add_revision, commit_changes, move_slug, slug_taken
+from app.wiki.slugs import slugify
 from app.wiki.tagging import tags_for
 
 REVIEW_PAGE_SIZE = 20
+MAX_QUEUE_OFFSET = 2**31  # far past any queue, and within every database's integers
 
 
 def is_auto_approved(author) -> bool:
@@ -60,6 +62,7 @@ def publish(page: Page, revision: Revision) -> None:
     Internal text stays between members: publishing it makes the page members-only. Leaving the
     internal licence later does not make the page public again; a facilitator decides that."""
     revision.status = "approved"
+    move_to_published_name(page, revision)
     page.published = revision
     page.title = revision.title
     page.updated_at = revision.created_at
@@ -69,6 +72,25 @@ def publish(page: Page, revision: Revision) -> None:
         page.visibility = "members"
     page.tags = tags_for(revision.tags)
     journal.bump_change_seq(page)
+
+
+def move_to_published_name(page: Page, revision: Revision) -> None:
+    """A rename published now (up to `revision`) moves the page to its new slug (editing.rename_page).
+
+    The latest approved rename among the revisions being published wins; if another page took that
+    slug in the meantime, the page keeps its address and only its title changes."""
+    after = page.published.number if page.published else 0
+    numbers = [int(detail) for detail in db.session.scalars(
+        sa.select(PageEvent.detail).where(PageEvent.page_id == page.id, PageEvent.action == "rename"))
+        if detail.isdigit() and after < int(detail) <= revision.number]
+    if not numbers:
+        return
+    rename = db.session.scalar(sa.select(Revision).where(
+        Revision.page_id == page.id, Revision.number.in_(numbers), Revision.status == "approved")
+        .order_by(Revision.number.desc()).limit(1))
+    new_slug = slugify(rename.title) if rename is not None else ""
+    if new_slug and new_slug != page.slug and not slug_taken(new_slug, page):
+        move_slug(page, new_slug)
 
 
 def pending_revisions(page: Page) -> list[Revision]:
@@ -142,8 +164,9 @@ def review_queue(*, page: int = 1, per_page: int = REVIEW_PAGE_SIZE) -> list[Pag
         sa.select(sa.func.min(Revision.created_at)).where(Revision.page_id == Page.id, Revision.status == "pending")
         .correlate(Page).scalar_subquery()
     )
+    page = min(max(page, 1), MAX_QUEUE_OFFSET // per_page)  # past the end is an empty page, never an overflow
     return list(db.session.scalars(sa.select(Page).where(WAITING).order_by(first_pending, Page.id)
-                                   .offset((max(page, 1) - 1) * per_page).limit(per_page)))
+                                   .offset((page - 1) * per_page).limit(per_page)))
 
 
 def pending_count() -> int:

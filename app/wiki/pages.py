@@ -8,7 +8,7 @@ from markupsafe import Markup
 from app.extensions import db
 from app.models import Link, Page, Redirect, Revision
 from app.wiki.permissions import readable_pages_filter
-from app.wiki.rendering import render_markdown
+from app.wiki.rendering import render_markdown, wiki_link_targets
 
 # What a page view shows, loaded with the page in one query (no lazy loads while rendering).
 PAGE_VIEW_LOADS = (
@@ -35,8 +35,15 @@ def page_state(slug: str):
         Page.render_version).where(Page.slug == slug)).first()
 
 
+# Revision.number is a 32-bit integer column: a larger number names no revision (and must not reach
+# the database, which would fail on it rather than find nothing).
+MAX_REVISION_NUMBER = 2**31 - 1
+
+
 def get_revision(page: Page, number: int) -> Revision | None:
-    """A revision by its per-page number, only ever through its page."""
+    """A revision by its per-page number, only ever through its page; None for any number out of range."""
+    if not isinstance(number, int) or not 1 <= number <= MAX_REVISION_NUMBER:
+        return None
     return db.session.scalar(sa.select(Revision).where(Revision.page_id == page.id, Revision.number == number))
 
 
@@ -61,12 +68,27 @@ def page_slugs(page: Page) -> list[str]:
 
 
 def backlinks(page: Page, *, member: bool) -> list[Page]:
-    """Pages this reader may see that link here, under the current slug or an old one."""
+    """Pages this reader may see that link here, under the current slug or an old one.
+
+    Link rows hold the links of each page's head, which is what members read. Other readers read
+    the published text: a page whose head is its published revision answers from its Link rows; a
+    page with pending changes answers from its published body, parsed here (few pages wait for
+    review, and only their bodies that hold a wiki link are read)."""
     slugs = page_slugs(page)
-    return list(db.session.scalars(
-        sa.select(Page).join(Link, Link.from_page_id == Page.id)
-        .where(Link.to_slug.in_(slugs), readable_pages_filter(member=member), Page.id != page.id)
-        .distinct().order_by(Page.title)))
+    linked = (sa.select(Page).join(Link, Link.from_page_id == Page.id)
+              .where(Link.to_slug.in_(slugs), readable_pages_filter(member=member), Page.id != page.id))
+    if member:
+        return list(db.session.scalars(linked.distinct().order_by(Page.title)))
+    found = {p.id: p for p in db.session.scalars(linked.where(Page.head_id == Page.published_id).distinct())}
+    waiting = db.session.execute(
+        sa.select(Page, Revision.body).join(Revision, Revision.id == Page.published_id)
+        .where(readable_pages_filter(member=False), Page.head_id != Page.published_id, Page.id != page.id,
+               Revision.body.contains("[[")))
+    wanted = set(slugs)
+    for linking, body in waiting:
+        if wiki_link_targets(body) & wanted:
+            found[linking.id] = linking
+    return sorted(found.values(), key=lambda p: (p.title, p.id))
 
 
 def readable_pages(*, member: bool) -> list[Page]:

@@ -60,6 +60,8 @@ def can(user, action: str, page=None) -> bool:
     if page is not None:
         if page.visibility == "members" and rank < ROLE_RANK[VOLUNTEER]:
             return False
+        if page.published_id is None and rank < ROLE_RANK[VOLUNTEER]:
+            return False  # never published: only members know it exists (as readable_pages_filter says)
         if page.deleted and action not in ("undelete", "view_deleted") and rank < ROLE_RANK[FACILITATOR]:
             return False
         if page.protected and action in ("edit", "rename", "restore") and rank < ROLE_RANK[FACILITATOR]:

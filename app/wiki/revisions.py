@@ -4,7 +4,7 @@ and the one way a write ends (commit_changes)."""
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Link, Page, Revision, utcnow
+from app.models import Link, Page, Redirect, Revision, utcnow
 from app.wiki import search
 from app.wiki.rendering import render_markdown, wiki_link_targets
 
@@ -47,6 +47,27 @@ def invalidate_linking_pages(*slugs: str) -> None:
     linking = sa.select(Link.from_page_id).where(Link.to_slug.in_(slugs))
     db.session.execute(sa.update(Revision).where(Revision.page_id.in_(linking)).values(html=None))
     db.session.execute(sa.update(Page).where(Page.id.in_(linking)).values(render_version=Page.render_version + 1))
+
+
+def slug_taken(slug: str, page: Page) -> bool:
+    """Another page answers at this slug (as its slug or an old name of it)."""
+    other = db.session.scalar(sa.select(Page.id).where(Page.slug == slug, Page.id != page.id))
+    redirect = db.session.get(Redirect, slug)
+    return other is not None or (redirect is not None and redirect.page_id != page.id)
+
+
+def move_slug(page: Page, new_slug: str) -> None:
+    """Give the page a new slug; its old one keeps answering with a redirect (no commit, no clash check)."""
+    old_slug = page.slug
+    if new_slug == old_slug:
+        return
+    stale = db.session.get(Redirect, new_slug)
+    if stale is not None:  # going back to an old name of this same page
+        db.session.delete(stale)
+        db.session.flush()
+    db.session.add(Redirect(slug=old_slug, page_id=page.id))
+    page.slug = new_slug
+    invalidate_linking_pages(old_slug, new_slug)
 
 
 def commit_changes() -> None:

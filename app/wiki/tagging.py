@@ -83,6 +83,18 @@ def display_names(keys: set[str]) -> dict[str, str]:
     return dict(db.session.execute(sa.select(Tag.slug, Tag.name).where(Tag.slug.in_(keys))).all())
 
 
+def readable_tag_names(keys: set[str], *, member: bool) -> dict[str, str]:
+    """Display names by key of the tags this reader may see (on a page they may read); an unreadable
+    tag gets no name, like an unknown one, so its key shows as typed and tells nothing more."""
+    keys = {k for k in keys if k}
+    if not keys:
+        return {}
+    query = (sa.select(Tag.slug, Tag.name).join(page_tags, page_tags.c.tag_id == Tag.id)
+             .join(Page, Page.id == page_tags.c.page_id)
+             .where(Tag.slug.in_(keys), readable_pages_filter(member=member)).distinct())
+    return dict(db.session.execute(query).all())
+
+
 def all_tag_names() -> list[str]:
     """For autocompletion."""
     return list(db.session.scalars(sa.select(Tag.name).order_by(Tag.slug)))
