@@ -13,7 +13,7 @@ from app.web.htmx import keep_address, render_htmx, wants_fragment
 from app.wiki import editing, licensing, pages, sections, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, WikiError
-from app.wiki.permissions import can, require
+from app.wiki.permissions import can, is_member, require
 from app.wiki.rendering import render_markdown
 
 
@@ -104,7 +104,7 @@ def render_editor(page, form, status=200, **context):
     form.licence.choices = [(l.code, l.name) for l in licensing.all_licences()]
     if not form.licence.data:
         form.licence.data = current_app.config["WIKI_DEFAULT_LICENCE"]
-    context.setdefault("known_tags", tagging.all_tag_names())
+    context.setdefault("known_tags", tagging.all_tag_names(member=is_member(current_user)))
     response = render_htmx("pages/edit.html", "pages/_editor.html", status=status, page=page, form=form,
                            slug=page.slug if page else context.pop("slug"), **context)
     return keep_address(response) if request.method == "POST" else response
@@ -161,4 +161,4 @@ def tags(slug):
 def render_tags(page, form, *, editing: bool, status: int = 200, error=None):
     return render_htmx("pages/tags.html", "pages/_tags.html", status=status, page=page, form=form,
                        editing=editing, error=error, revision=visible_revision(page),
-                       known_tags=tagging.all_tag_names())
+                       known_tags=tagging.all_tag_names(member=is_member(current_user)))

@@ -31,7 +31,7 @@ def show(tag):
         abort(404)
     if found.slug != tag:
         return redirect(url_for("tags.show", tag=found.slug), 301)
-    return render_template("tags/show.html", tag=found, pages=pages, all_tags=tagging.all_tag_names())
+    return render_template("tags/show.html", tag=found, pages=pages, all_tags=tagging.all_tag_names(member=is_member(current_user)))
 
 
 @bp.post("/<tag>/rename")

@@ -95,9 +95,9 @@ def readable_tag_names(keys: set[str], *, member: bool) -> dict[str, str]:
     return dict(db.session.execute(query).all())
 
 
-def all_tag_names() -> list[str]:
-    """For autocompletion."""
-    return list(db.session.scalars(sa.select(Tag.name).order_by(Tag.slug)))
+def all_tag_names(*, member: bool) -> list[str]:
+    """For autocompletion: the tags on pages this reader may see."""
+    return [tag.name for tag, _count in tag_counts(member=member)]
 
 
 def rename_tag(tag: Tag, new_name: str, *, by) -> Tag:
