@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MODERATION_POLICIES = ("open", "new_contributors", "all")
 LANGUAGES = ("fr", "en")
@@ -22,6 +23,8 @@ DEFAULTS = {
     "WIKI_MAX_BODY_BYTES": 1_000_000,
     "WIKI_SITE_NAME": "Gare centrale",
     "WIKI_HOME_PAGE": "accueil",  # slug of the page shown on the portal
+    "WIKI_TIMEZONE": "Europe/Paris",  # sessions' times are local to this zone; dates are shown in it
+    "WIKI_EMBED_ORIGINS": "",  # origins (space separated) that may frame /agenda/embed; none by default
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Static URLs carry a content hash (app.web.assets.static_url), so browsers may keep them for a year.
     "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
@@ -31,7 +34,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no lost edits after lunch
     "BABEL_DEFAULT_LOCALE": "fr",
-    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",  # dates are stored in UTC and shown in this zone (WIKI_TIMEZONE)
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",  # always WIKI_TIMEZONE (set by check)
     "BABEL_TRANSLATION_DIRECTORIES": "translations",
 }
 
@@ -74,7 +77,9 @@ def load_env(config: dict, environ=os.environ) -> None:
     if "WIKI_DEFAULT_LICENCE" in environ:
         config["WIKI_DEFAULT_LICENCE"] = environ["WIKI_DEFAULT_LICENCE"].strip()
     if "WIKI_TIMEZONE" in environ:
-        config["BABEL_DEFAULT_TIMEZONE"] = environ["WIKI_TIMEZONE"].strip()
+        config["WIKI_TIMEZONE"] = environ["WIKI_TIMEZONE"].strip()
+    if "WIKI_EMBED_ORIGINS" in environ:
+        config["WIKI_EMBED_ORIGINS"] = environ["WIKI_EMBED_ORIGINS"].strip()
     if "WIKI_LANGUAGE" in environ:
         config["WIKI_LANGUAGE"] = environ["WIKI_LANGUAGE"].strip().lower()
     if "WIKI_PROXY_COUNT" in environ:
@@ -98,6 +103,14 @@ def check(config: dict) -> None:
     if config["WIKI_LANGUAGE"] not in LANGUAGES:
         raise ValueError(f"WIKI_LANGUAGE must be one of {', '.join(LANGUAGES)}")
     config["BABEL_DEFAULT_LOCALE"] = config["WIKI_LANGUAGE"]
+    try:
+        ZoneInfo(config["WIKI_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"WIKI_TIMEZONE must be a time zone name such as Europe/Paris, got {config['WIKI_TIMEZONE']!r}")
+    config["BABEL_DEFAULT_TIMEZONE"] = config["WIKI_TIMEZONE"]
+    for origin in config["WIKI_EMBED_ORIGINS"].split():
+        if not origin.startswith(("https://", "http://")) or any(c in origin for c in ";,'\"") or origin.count("/") > 2:
+            raise ValueError(f"WIKI_EMBED_ORIGINS must list origins such as https://example.org, got {origin!r}")
 
 
 def secret_key(instance_path: str) -> str:

@@ -1,9 +1,10 @@
 """Tables. Import every model here so Alembic and create_all see them all."""
 
 from app.models.account import Invitation, LoginFailure
+from app.models.agenda import CalendarToken
 from app.models.journal import PageEvent
 from app.models.page import Counter, Link, Page, Redirect, Revision, utcnow
 from app.models.taxonomy import Licence, Tag, page_tags
 from app.models.user import User
 
-__all__ = ["Invitation", "LoginFailure", "PageEvent", "Counter", "Licence", "Tag", "page_tags", "Link", "Page", "Redirect", "Revision", "User", "utcnow"]
+__all__ = ["CalendarToken", "Invitation", "LoginFailure", "PageEvent", "Counter", "Licence", "Tag", "page_tags", "Link", "Page", "Redirect", "Revision", "User", "utcnow"]

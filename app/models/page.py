@@ -15,8 +15,22 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class Page(db.Model):
+class EventFields:
+    """A session's fields (checked and expanded by app.wiki.sessions): a snapshot on each Revision,
+    the published state on Page. An empty `event_start` means the page is not a session."""
+
+    event_start: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")  # YYYY-MM-DDTHH:MM, local
+    event_end: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    event_place: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")  # a place or a link
+    event_repeat: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")  # "", weekly, monthly
+    event_until: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")  # YYYY-MM-DD
+    # One line per changed occurrence: "YYYY-MM-DD" cancels it, "YYYY-MM-DD -> YYYY-MM-DDTHH:MM" moves it.
+    event_exceptions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+
+class Page(EventFields, db.Model):
     __tablename__ = "pages"
+    __table_args__ = (sa.Index("ix_pages_event_start", "event_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -51,7 +65,7 @@ class Page(db.Model):
         return f"<Page {self.slug}>"
 
 
-class Revision(db.Model):
+class Revision(EventFields, db.Model):
     """One saved state of a page. Never updated after it is written, except review fields and the HTML cache."""
 
     __tablename__ = "revisions"

@@ -19,6 +19,7 @@ from app.wiki.merging import merge_texts
 from app.wiki.pages import find_page, get_revision, page_slugs
 from app.wiki.render_limits import too_complex
 from app.wiki.rendering import render_markdown
+from app.wiki.sessions import NO_EVENT, Event
 from app.wiki.revisions import (add_revision, commit_changes, invalidate_linking_pages, move_slug, slug_taken,
                                 update_links)
 from app.wiki.slugs import is_valid_slug, slugify
@@ -66,8 +67,9 @@ def clean_summary(summary: str) -> str:
 
 def create_page(*, title: str, body: str, summary: str = "", author=None, author_label: str = "",
                 slug: str | None = None, licence: str | None = None, visibility: str = "public",
-                tags: str = "", publish_now: bool = False, licence_confirmed: bool = False) -> Page:
-    """Create a page with its first revision; the slug comes from the title unless given.
+                tags: str = "", publish_now: bool = False, licence_confirmed: bool = False,
+                event: Event = NO_EVENT) -> Page:
+    """Create a page with its first revision (a session if `event` has a start); the slug comes from the title unless given.
 
     `publish_now` is for the site's own content (demo, import), never for a user's edit."""
     title, body = clean_title(title), clean_body(body)
@@ -92,7 +94,7 @@ def create_page(*, title: str, body: str, summary: str = "", author=None, author
         licensing.check_licence_change(page, page.licence_code, author=author, confirmed=licence_confirmed)
     revision = add_revision(page, title=title, body=body, summary=clean_summary(summary) or _("Page created"),
                             author=author, author_label=author_label, tags=tagging.normalise_tag_field(tags),
-                            licence=page.licence_code, html=html)
+                            licence=page.licence_code, html=html, event=event)
     if publish_now:
         moderation.publish(page, revision)
     else:
@@ -112,17 +114,18 @@ def licence_code(code: str | None) -> str:
 
 def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=None, author_label: str = "",
               base_revision: int | None, tags: str | None = None, licence: str | None = None,
-              licence_confirmed: bool = False) -> SaveResult:
+              licence_confirmed: bool = False, event: Event | None = None) -> SaveResult:
     """Save an edit as a new revision on top of the head.
 
     If the head moved since `base_revision`, merge three-way; a real conflict raises EditConflict
-    carrying the submitted text, and nothing is written. `tags` and `licence` left None keep the head's."""
+    carrying the submitted text, and nothing is written. `tags`, `licence` and `event` left None keep the head's."""
     title, body, summary = clean_title(title), clean_body(body), clean_summary(summary)
     html = str(render_markdown(body))  # before the write lock: other savers do not wait for rendering
     begin_write(page)
     head = page.head
     tags = head.tags if tags is None else tagging.normalise_tag_field(tags)
     licence = licence or head.licence_code or page.licence_code
+    event = Event.of(head) if event is None else event
     merged = False
     if base_revision is not None and base_revision != head.number:
         base = get_revision(page, base_revision)
@@ -136,11 +139,12 @@ def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=No
         title = head.title if title == base.title else title
         tags = head.tags if tags == base.tags else tags
         licence = head.licence_code if licence == base.licence_code else licence
-    if (body, title, tags, licence) == (head.body, head.title, head.tags, head.licence_code):
+        event = Event.of(head) if event == Event.of(base) else event
+    if (body, title, tags, licence, event) == (head.body, head.title, head.tags, head.licence_code, Event.of(head)):
         raise NothingChanged()
     licensing.check_licence_change(page, licence, author=author, confirmed=licence_confirmed)
     revision = add_revision(page, title=title, body=body, summary=summary, author=author, author_label=author_label,
-                            tags=tags, licence=licence, html=html)
+                            tags=tags, licence=licence, html=html, event=event)
     moderation.settle_new_revision(page, revision, author)
     update_links(page, body)
     commit_changes()
@@ -153,11 +157,12 @@ def restore_revision(page: Page, number: int, *, author=None, author_label: str 
     old = get_revision(page, number)
     if old is None:
         raise InvalidInput(_("This revision does not exist."))
-    if (old.body, old.title, old.tags) == (page.head.body, page.head.title, page.head.tags):
+    if (old.body, old.title, old.tags, Event.of(old)) == (page.head.body, page.head.title, page.head.tags,
+                                                          Event.of(page.head)):
         raise NothingChanged(_("This revision is already the current text."))
     # The licence stays as it is: changing it has rules of its own (licensing.check_licence_change).
     revision = add_revision(page, title=old.title, body=old.body, author=author, author_label=author_label, tags=old.tags,
-                            summary=_("Restored revision %(n)d", n=number))
+                            summary=_("Restored revision %(n)d", n=number), event=Event.of(old))
     moderation.settle_new_revision(page, revision, author)
     update_links(page, old.body)
     commit_changes()

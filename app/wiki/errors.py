@@ -97,3 +97,11 @@ class WrongSetupCode(WikiError):
 
 class BackupError(WikiError):
     """A backup that cannot be written or an archive that cannot be restored (said in one line)."""
+
+
+class InvalidEvent(InvalidInput):
+    """A session field that cannot be used; `field` names it, so the editor shows the message beside it."""
+
+    def __init__(self, field: str, message):
+        super().__init__(message)
+        self.field = field

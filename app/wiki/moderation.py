@@ -14,6 +14,7 @@ from app.wiki import journal, licensing, permissions
 from app.wiki.diffing import Diff, diff_texts
 from app.wiki.errors import InvalidInput, ReviewOutdated
 from app.wiki.revisions import add_revision, commit_changes, move_slug, slug_taken
+from app.wiki.sessions import Event
 from app.wiki.slugs import slugify
 from app.wiki.tagging import tags_for
 
@@ -53,11 +54,11 @@ def has_pending_before(page: Page, revision: Revision) -> bool:
 
 
 def same_content(a: Revision, b: Revision) -> bool:
-    return (a.body, a.title, a.tags, a.licence_code) == (b.body, b.title, b.tags, b.licence_code)
+    return (a.body, a.title, a.tags, a.licence_code, Event.of(a)) == (b.body, b.title, b.tags, b.licence_code, Event.of(b))
 
 
 def publish(page: Page, revision: Revision) -> None:
-    """Make a revision the one readers see; the page's title, tags and licence follow it.
+    """Make a revision the one readers see; the page's title, tags, licence and event fields follow it.
 
     Internal text stays between members: publishing it makes the page members-only. Leaving the
     internal licence later does not make the page public again; a facilitator decides that."""
@@ -71,6 +72,7 @@ def publish(page: Page, revision: Revision) -> None:
     if page.licence_code == licensing.INTERNAL and page.visibility != "members":
         page.visibility = "members"
     page.tags = tags_for(revision.tags)
+    Event.of(revision).write_to(page)  # listings and the agenda read the published session from Page
     journal.bump_change_seq(page)
 
 
@@ -149,7 +151,8 @@ def reject(page: Page, *, reviewer, comment: str = "", reviewed: int | None = No
         return page.head
     summary = _("Changes rejected: %(comment)s", comment=comment) if comment else _("Changes rejected")
     revision = add_revision(page, title=published.title, body=published.body, summary=summary,
-                            author=reviewer, tags=published.tags, licence=published.licence_code)
+                            author=reviewer, tags=published.tags, licence=published.licence_code,
+                            event=Event.of(published))
     publish(page, revision)
     commit_changes()
     return revision

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import Link, Page, Redirect, Revision, utcnow
 from app.wiki import search
 from app.wiki.rendering import render_markdown, wiki_link_targets
+from app.wiki.sessions import NO_EVENT, Event
 
 
 def is_user(author) -> bool:
@@ -14,8 +15,9 @@ def is_user(author) -> bool:
 
 
 def add_revision(page: Page, *, title: str, body: str, summary: str, author, author_label: str = "",
-                 tags: str | None = None, licence: str | None = None, html: str | None = None) -> Revision:
-    """Append a revision after the head (no commit, no status decision); tags and licence default to the head's.
+                 tags: str | None = None, licence: str | None = None, html: str | None = None,
+                 event: Event | None = None) -> Revision:
+    """Append a revision after the head (no commit, no status decision); tags, licence and event default to the head's.
 
     `html` is the body rendered before the write lock was taken; without it the body is rendered here."""
     head = page.head
@@ -26,6 +28,7 @@ def add_revision(page: Page, *, title: str, body: str, summary: str, author, aut
         tags=tags if tags is not None else (head.tags if head else ""),
         licence_code=licence or (head.licence_code if head and head.licence_code else page.licence_code),
     )
+    (event if event is not None else Event.of(head) if head else NO_EVENT).write_to(revision)
     db.session.add(revision)
     page.head = revision
     db.session.flush()

@@ -1,0 +1,22 @@
+"""Personal calendar feed tokens: a member's private agenda.ics address (members-only sessions)."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.page import utcnow
+
+
+class CalendarToken(db.Model):
+    """One per member at most; only a SHA-256 of the token is stored. Revoking deletes the row."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped["User"] = relationship()  # noqa: F821
