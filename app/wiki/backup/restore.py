@@ -6,12 +6,14 @@ pg_dump archive, else the portable load); check every table's row count against 
 `flask db upgrade` to the newest schema; put the files back; rebuild the search index."""
 
 import json
+import logging
 import shutil
 import sqlite3
 import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -94,9 +96,10 @@ def restore_backup(path: str, *, force: bool = False, progress: Callable[[str], 
                                 reason=str(error).strip().splitlines()[0][:300])) from error
         restored = check_counts(manifest["counts"])
         progress(_("Upgrading the schema…"))
-        if not manifest.get("schema_stamped", True) and not is_stamped():
-            flask_migrate.stamp(revision=version)
-        flask_migrate.upgrade()
+        with loggers_kept():
+            if not manifest.get("schema_stamped", True) and not is_stamped():
+                flask_migrate.stamp(revision=version)
+            flask_migrate.upgrade()
         db.engine.dispose()
         progress(_("Adding files…"))
         restored_files = restore_files(archive)
@@ -149,7 +152,8 @@ def empty_database() -> None:
 def load_portable(manifest: dict, rows_of: Callable, progress) -> None:
     """Create the schema the archive was made with, then insert its rows."""
     empty_database()
-    flask_migrate.upgrade(revision=manifest["schema_version"])
+    with loggers_kept():
+        flask_migrate.upgrade(revision=manifest["schema_version"])
     db.engine.dispose()
     with db.engine.begin() as connection:
         names = list(manifest["counts"])
@@ -200,6 +204,19 @@ def run_pg_restore(dump: Path) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600, check=False)
     if result.returncode != 0:
         raise BackupError(_("pg_restore failed: %(reason)s", reason=result.stderr.strip().splitlines()[-1:]))
+
+
+@contextmanager
+def loggers_kept():
+    """Migrations run Alembic's env.py, whose fileConfig disables every logger that exists: keep
+    the wiki's loggers working for the rest of the restore."""
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    states = [(logger, logger.disabled) for logger in loggers]
+    try:
+        yield
+    finally:
+        for logger, disabled in states:
+            logger.disabled = disabled
 
 
 def is_stamped() -> bool:
