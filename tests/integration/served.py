@@ -26,8 +26,9 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db
-from app.models import Page, Revision
+from app.models import Page, Revision, User
 from app.models.taxonomy import seed_licences
+from app.wiki import editing
 from app.wiki.accounts import create_user
 from app.wiki.rendering import render_markdown
 
@@ -356,6 +357,61 @@ def shows_text(page: str, text: str) -> bool:
 
 
 LOCKED = re.compile(r"database is locked|database table is locked", re.IGNORECASE)
+
+LETTERS = "bcdfghjklmnpqrtvwz"  # no vowel, no s or x: the French stemmer leaves these words whole
+MARKER = re.compile(r"\bzq[bcdfghjklmnpqrtvwz]{5}\b")
+
+
+def marker(client: int, edit: int) -> str:
+    """A word found nowhere else, naming a client and its edit: what a save is traced by."""
+    digits, value = [], client * len(LETTERS) ** 3 + edit
+    for _ in range(5):
+        value, digit = divmod(value, len(LETTERS))
+        digits.append(LETTERS[digit])
+    return "zq" + "".join(reversed(digits))
+
+
+def flock_holder(path: Path) -> int | None:
+    """The pid holding an flock() on this file (Whoosh's write lock), from /proc/locks; None if free."""
+    try:
+        inode = path.stat().st_ino
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            return int(fields[4])
+    return None
+
+
+# --- The workload: a shared page, and a page per client ---------------------------------------
+
+SHARED = "page-commune"
+
+
+def own_slug(client: int) -> str:
+    return f"page-de-{client:02d}"
+
+
+def seed_pages(wiki, author_id: int, clients: int) -> None:
+    """The shared page (a common line and one line per client, apart so that edits of different
+    lines merge) and each client's own page."""
+    lines = ["commun: amorce"] + [f"c{n:02d}: amorce" for n in range(clients)]
+    with wiki.app.app_context():
+        author = db.session.get(User, author_id)
+        editing.create_page(title="Page commune", body="\n\n".join(lines), author=author, slug=SHARED)
+        for n in range(clients):
+            editing.create_page(title=f"Page de {n:02d}", body="mot: amorce", author=author, slug=own_slug(n))
+        db.session.remove()
+
+
+def edited(body: str, prefix: str, word: str) -> str:
+    """The editor's text with one line changed, as a person would type it (CRLF, as browsers send)."""
+    lines = body.split("\r\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith(prefix))
+    lines[number] = f"{prefix}{word}"
+    return "\r\n".join(lines)
 
 
 # --- After the storm: does the database hold together? --------------------------------------------

@@ -7,59 +7,21 @@ revision, every refused one got the conflict answer (409) with the person's text
 numbers are gapless, nobody saw a 5xx or "database is locked", and the search index agrees with
 the database word for word. `--long` (pytest tests/integration --long) makes ten times the edits."""
 
-import re
 import threading
 import time
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Page, Revision, User
-from app.wiki import editing, search
-from tests.integration.served import LOCKED, Browser, consistency_problems, form_fields, served_wiki, shows_text
+from app.models import Page, Revision
+from app.wiki import search
+from tests.integration.served import (LOCKED, MARKER, SHARED, Browser, consistency_problems, edited, form_fields, marker,
+                                      own_slug, seed_pages, served_wiki, shows_text)
 
 __all__ = ["served_wiki"]  # the fixture, imported for pytest
 
 CLIENTS = 16
 EDITS, LONG_EDITS = 400, 4000
-SHARED = "page-commune"
-LETTERS = "bcdfghjklmnpqrtvwz"  # no vowel, no s or x: the French stemmer leaves these words whole
-MARKER = re.compile(r"\bzq[bcdfghjklmnpqrtvwz]{5}\b")
-
-
-def marker(client: int, edit: int) -> str:
-    """A word found nowhere else, naming the client and its edit."""
-    digits, value = [], client * len(LETTERS) ** 3 + edit
-    for _ in range(5):
-        value, digit = divmod(value, len(LETTERS))
-        digits.append(LETTERS[digit])
-    return "zq" + "".join(reversed(digits))
-
-
-def own_slug(client: int) -> str:
-    return f"page-de-{client:02d}"
-
-
-def seed_pages(wiki, author_id: int) -> None:
-    """The shared page (a common line and one line per client, apart so that edits of different
-    lines merge) and each client's own page."""
-    lines = ["commun: amorce"] + [f"c{n:02d}: amorce" for n in range(CLIENTS)]
-    with wiki.app.app_context():
-        author = db.session.get(User, author_id)
-        editing.create_page(title="Page commune", body="\n\n".join(lines), author=author, slug=SHARED)
-        for n in range(CLIENTS):
-            editing.create_page(title=f"Page de {n:02d}", body="mot: amorce", author=author, slug=own_slug(n))
-        db.session.remove()
-
-
-def edited(body: str, prefix: str, word: str) -> str:
-    """The editor's text with one line changed, as a person would type it (CRLF, as browsers send)."""
-    lines = body.split("\r\n")
-    number = next(i for i, line in enumerate(lines) if line.startswith(prefix))
-    lines[number] = f"{prefix}{word}"
-    return "\r\n".join(lines)
-
-
 class Tally:
     """What the clients saw, shared by their threads."""
 
@@ -158,7 +120,7 @@ def test_sixteen_clients_editing_through_four_gunicorn_workers(served_wiki, long
     users = [(wiki.add_user(f"Facilitatrice {n:02d}", role="facilitator"), f"Facilitatrice {n:02d}")
              if n % 4 == 0 else (wiki.add_user(f"Bénévole {n:02d}", trusted=True), f"Bénévole {n:02d}")
              for n in range(CLIENTS)]
-    seed_pages(wiki, users[0][0])
+    seed_pages(wiki, users[0][0], CLIENTS)
     words = [marker(n, edit) for n in range(CLIENTS) for edit in range(total // CLIENTS)]
     with wiki.app.app_context():
         assert len({search.analysed(word) for word in words}) == len(words)  # one indexed term per marker
