@@ -343,8 +343,8 @@ def test_pages_with_hostile_bodies_are_indexed_and_search_still_answers(pages):
     started = time.monotonic()
     for name, body in HOSTILE_BODIES.items():
         publish_raw(f"Piège {name}", body)
-    assert slugs("culture")[0] == "culture" and search.catch_up() is True
-    assert time.monotonic() - started < 30  # was: never, every search a 500 after 30 s
+    assert slugs("culture")[0] == "culture" and search.catch_up(budget=None) is True
+    assert time.monotonic() - started < 120  # about 5 s; was: never, every search a 500 after 30 s
     assert set(slugs("trésorière")) == {"piege-table"}
     assert search.rebuild() == 3 + len(HOSTILE_BODIES)
 
