@@ -10,7 +10,7 @@ from app.pages.forms import EditForm, PreviewForm, TagsForm
 from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
 from app.web.actors import current_actor
 from app.web.htmx import keep_address, render_htmx, wants_fragment
-from app.wiki import editing, licensing, pages, sections, tagging
+from app.wiki import editing, licensing, page_templates, pages, sections, sessions, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, WikiError
 from app.wiki.permissions import can, is_member, require
@@ -38,9 +38,11 @@ def edit_existing(page):
     if not form.validate_on_submit():
         return render_editor(page, form, status=422)
     try:
+        event = sessions.clean_event(**form.event_fields())
         result = editing.save_edit(page, title=form.title.data, body=full_body(page, form), summary=form.summary.data,
                                    author=current_actor(), base_revision=form.base_number(), tags=form.tags.data or "",
-                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data)
+                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data,
+                                   event=event)
     except EditConflict as conflict:
         form.base_revision.data = str(conflict.head.number)  # the next save builds on what is there now
         return render_editor(page, form, status=409, conflict=conflict,
@@ -49,7 +51,7 @@ def edit_existing(page):
         flash(_("Nothing was changed."), "info")
         return redirect(url_for("pages.show", slug=page.slug), 303)
     except WikiError as error:
-        return render_editor(page, form, status=error.status_code, error=error.message)
+        return render_editor(page, form, status=error.status_code, error=field_error(form, error))
     announce_save(result.revision, merged=result.merged)
     return redirect(url_for("pages.show", slug=page.slug), 303)
 
@@ -59,6 +61,7 @@ def open_editor(page, form, section: int | None):
     head = page.head
     form.title.data, form.base_revision.data = head.title, str(head.number)
     form.body.data, form.tags.data, form.licence.data = head.body, head.tags, head.licence_code or page.licence_code
+    form.fill_event(sessions.Event.of(head))
     if section is not None:
         text = sections.get_section(head.body, section)
         if text is None:
@@ -85,17 +88,42 @@ def create(slug):
     form = EditForm()
     if request.method == "GET":
         form.title.data = request.args.get("title") or slug.replace("-", " ").capitalize()
+        fill_from_template(form, request.args.get("template", ""))
         return render_editor(None, form, slug=slug)
     if not form.validate_on_submit():
         return render_editor(None, form, slug=slug, status=422)
     try:
+        event = sessions.clean_event(**form.event_fields())
         page = editing.create_page(title=form.title.data, body=form.body.data or "", summary=form.summary.data,
                                    author=current_actor(), slug=slug, tags=form.tags.data or "",
-                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data)
+                                   licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data,
+                                   event=event)
     except WikiError as error:
-        return render_editor(None, form, slug=slug, status=error.status_code, error=error.message)
+        return render_editor(None, form, slug=slug, status=error.status_code, error=field_error(form, error))
     announce_save(page.head)
     return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def fill_from_template(form, slug: str) -> None:
+    """Start a new page from a template page the user may read (its text, tags, session block)."""
+    template, _redirected = pages.find_page(slug) if slug else (None, False)
+    if template is None or template.deleted or not can(current_user, "view", template):
+        return
+    revision = template.head if can(current_user, "view_pending", template) else template.published
+    if revision is None:
+        return
+    draft = page_templates.draft_from(revision)
+    form.body.data, form.tags.data = draft.body, draft.tags
+    form.fill_event(draft.event)
+
+
+def field_error(form, error):
+    """A session field's error goes beside that field; any other one above the form."""
+    field = getattr(error, "field", None)
+    if field is None:
+        return error.message
+    form[field].errors = [error.message]
+    return None
 
 
 def render_editor(page, form, status=200, **context):

@@ -18,12 +18,31 @@ class EditForm(FlaskForm):
     tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(), Length(max=1000)])
     licence = SelectField(_l("Licence"), validators=[Optional()], validate_choice=False)
     licence_confirmed = BooleanField(_l("I confirm: this page leaves the commons and stays inside the group."))
+    # A session's fields (app.wiki.sessions checks them); plain text fields without a browser's date pickers.
+    event_start = StringField(_l("Start"), validators=[Optional(), Length(max=40)], render_kw={"type": "datetime-local"})
+    event_end = StringField(_l("End"), validators=[Optional(), Length(max=40)], render_kw={"type": "datetime-local"})
+    event_place = StringField(_l("Place or video call link"), validators=[Optional(), Length(max=300)])
+    event_repeat = SelectField(_l("Repeats"), choices=[("", _l("Does not repeat")), ("weekly", _l("Every week")),
+                                                        ("monthly", _l("Every month, on the same day"))],
+                               validators=[Optional()], validate_choice=False)
+    event_until = StringField(_l("Last repetition"), validators=[Optional(), Length(max=40)], render_kw={"type": "date"})
+    event_exceptions = TextAreaField(_l("Cancelled or moved dates"), validators=[Optional(), Length(max=10000)])
 
     def base_number(self) -> int | None:
         return int(self.base_revision.data) if self.base_revision.data else None
 
     def section_number(self) -> int | None:
         return int(self.section.data) if self.section.data else None
+
+    def event_fields(self) -> dict[str, str]:
+        return {name: self[name].data or "" for name in EVENT_FIELDS}
+
+    def fill_event(self, event) -> None:
+        for name, value in event.as_fields().items():
+            self[name].data = value
+
+
+EVENT_FIELDS = ("event_start", "event_end", "event_place", "event_repeat", "event_until", "event_exceptions")
 
 
 class PreviewForm(FlaskForm):

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.caching import app_cache
+from app.models import utcnow
 from app.web.htmx import wants_fragment
 from app.web.i18n import select_locale
 from app.wiki import moderation, pages
@@ -69,13 +70,15 @@ def view_etag(key: str) -> str:
 
 def view_key(page, revision_id: int) -> str:
     """Everything a page view depends on but the CSRF token: the page's state (render_version moves
-    when links in its text change colour), who is looking and where from, the language, the review count."""
+    when links in its text change colour), who is looking and where from, the language, the review count,
+    the hour."""
     user = current_user
     parts = [page.id, page.change_seq, page.head_id, page.published_id, page.protected, page.visibility,
              page.deleted, page.render_version, revision_id, request.full_path,
              user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
              getattr(user, "trusted", ""), select_locale(), wants_fragment(),
-             moderation.pending_count() if can(user, "review") else ""]
+             moderation.pending_count() if can(user, "review") else "",
+             utcnow().strftime("%Y%m%d%H")]  # a session page turns "past" (its notes invited) within the hour
     return "\x1f".join(map(str, parts))
 
 

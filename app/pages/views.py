@@ -12,21 +12,30 @@ from app.pages import editor, history, language, settings  # noqa: F401  (their 
 from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
 from app.pages.view_cache import TOKEN_PLACEHOLDER, cached_view, store_view, view_etag, view_key, with_validators
 from app.web.htmx import render_htmx
-from app.wiki import licensing, pages, sections
+from app.wiki import agenda, licensing, pages, sections, tagging
+from app.wiki.page_templates import template_pages
 from app.wiki.permissions import can, is_member
 from app.wiki.rendering import with_section_links
 from app.wiki.slugs import slugify
 
 
+PORTAL_SESSIONS, PORTAL_RECENT, PORTAL_TAGS = 5, 8, 12
+
+
 @bp.get("/")
 def portal():
-    """The portal: the welcome page and the latest pages."""
+    """The portal: the welcome page, and beside it the next sessions, the latest published changes,
+    popular tags, the templates to start a page from (and, for facilitators, what waits for review)."""
     welcome, _redirected = pages.find_page(current_app.config["WIKI_HOME_PAGE"])
     revision = None
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
-    recent = pages.recently_updated(member=is_member(current_user))
-    return render_template("pages/portal.html", welcome=welcome, revision=revision, recent=recent,
+    member = is_member(current_user)
+    popular = sorted(tagging.tag_counts(member=member), key=lambda item: (-item[1], item[0].slug))[:PORTAL_TAGS]
+    return render_template("pages/portal.html", welcome=welcome, revision=revision,
+                           recent=pages.recently_updated(member=member, limit=PORTAL_RECENT),
+                           sessions=agenda.next_sessions(member=member, limit=PORTAL_SESSIONS), popular=popular,
+                           templates=template_pages(member=member) if can(current_user, "create") else [],
                            html=pages.rendered_html(revision) if revision else None)
 
 
@@ -38,11 +47,14 @@ def index():
 
 @bp.get("/new")
 def new():
-    """Ask for a title, then open the editor on its slug."""
+    """Ask for a title (and offer the templates), then open the editor on its slug, filled from `template` if given."""
     title = " ".join(request.args.get("title", "").split())
+    template = request.args.get("template", "").strip()[:200]
     if title and slugify(title):
-        return redirect(url_for("pages.edit", slug=slugify(title), title=title))
-    return render_template("pages/new.html", title=title)
+        extra = {"template": template} if template else {}
+        return redirect(url_for("pages.edit", slug=slugify(title), title=title, **extra))
+    return render_template("pages/new.html", title=title, template=template,
+                           templates=template_pages(member=is_member(current_user)))
 
 
 @bp.get("/wiki/<slug>")

@@ -15,9 +15,13 @@ def init_app(app: Flask) -> None:
 
 
 def security_headers(response: Response) -> Response:
-    """CSP (no inline script or style), no framing, no sniffing, no referrer to other sites."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    """CSP (no inline script or style), no framing, no sniffing, no referrer to other sites.
+
+    A view may set its own CSP (only /agenda/embed does, naming the origins that may frame it);
+    X-Frame-Options, which cannot name origins, is sent only while framing is refused."""
+    policy = response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if "frame-ancestors 'none'" in policy:
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response

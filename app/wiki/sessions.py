@@ -245,6 +245,7 @@ def new_calendar(name: str) -> icalendar.Calendar:
 
 
 def calendar_bytes(calendar: icalendar.Calendar) -> bytes:
-    """The calendar with a VTIMEZONE for every zone it uses (the site's)."""
-    calendar.add_missing_timezones()
+    """The calendar with a VTIMEZONE for every zone it uses (the site's), from last year on."""
+    year = date.today().year
+    calendar.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 10, 1, 1))
     return calendar.to_ical()

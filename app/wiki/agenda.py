@@ -1,0 +1,159 @@
+"""The agenda: sessions a reader may see (published state on Page, the one visibility rule), their
+occurrences upcoming and past, iCalendar feeds, and members' personal feed tokens."""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import CalendarToken, Page, User
+from app.wiki import sessions
+from app.wiki.permissions import is_member, readable_pages_filter
+from app.wiki.sessions import Event, Occurrence
+
+PAST_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One occurrence of a session page, as a listing shows it."""
+
+    slug: str
+    title: str
+    place: str
+    occurrence: Occurrence
+
+    @property
+    def video_link(self) -> str:
+        return self.place if is_link(self.place) else ""
+
+
+@dataclass(frozen=True)
+class Agenda:
+    upcoming: list[Entry]
+    past: list[Entry]
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What a session page shows at its top."""
+
+    event: Event
+    next: Occurrence | None
+    last: Occurrence | None  # the latest one already begun
+    count: int
+
+    @property
+    def is_past(self) -> bool:
+        return self.next is None
+
+    @property
+    def video_link(self) -> str:
+        return self.event.place if is_link(self.event.place) else ""
+
+    @property
+    def until(self):
+        return sessions.parse_day(self.event.until) if self.event.until else None
+
+
+def is_link(place: str) -> bool:
+    parts = urlsplit(place.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in place.strip()
+
+
+def now_here() -> datetime:
+    return datetime.now(sessions.site_zone())
+
+
+def ends(occurrence: Occurrence) -> datetime:
+    return occurrence.end or occurrence.start + sessions.DEFAULT_LENGTH
+
+
+def summary(event: Event, now: datetime | None = None) -> SessionSummary | None:
+    """The next and the last occurrence of a session (None for a page that is not one)."""
+    if not event.is_session:
+        return None
+    now = now or now_here()
+    found = sessions.occurrences(event)
+    upcoming = [o for o in found if ends(o) >= now]
+    begun = [o for o in found if o.start <= now]
+    return SessionSummary(event, upcoming[0] if upcoming else None, begun[-1] if begun else None, len(found))
+
+
+def session_pages(*, member: bool) -> list[Page]:
+    """Live pages whose published revision is a session, among those the reader may see (no ORM relations loaded)."""
+    return list(db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member), Page.event_start != "")
+                                   .order_by(Page.event_start, Page.id)))
+
+
+def agenda(*, member: bool, now: datetime | None = None, past_limit: int = PAST_LIMIT) -> Agenda:
+    """Upcoming occurrences soonest first, then past ones latest first (each leads to its page)."""
+    now = now or now_here()
+    entries = [Entry(page.slug, page.title, page.event_place, occurrence)
+               for page in session_pages(member=member) for occurrence in sessions.occurrences(Event.of(page))]
+    upcoming = sorted((e for e in entries if ends(e.occurrence) >= now), key=lambda e: e.occurrence.start)
+    past = sorted((e for e in entries if ends(e.occurrence) < now), key=lambda e: e.occurrence.start, reverse=True)
+    return Agenda(upcoming, past[:past_limit])
+
+
+def next_sessions(*, member: bool, limit: int = 5) -> list[Entry]:
+    return agenda(member=member, past_limit=0).upcoming[:limit]
+
+
+def calendar(pages: list[Page], *, name: str, page_url: Callable[[str], str]) -> bytes:
+    """An iCalendar feed of these pages' published sessions, with the site's VTIMEZONE."""
+    feed = sessions.new_calendar(name)
+    for page in pages:
+        sessions.add_event_to(feed, Event.of(page), uid=uid_of(page), summary=page.title, url=page_url(page.slug))
+    return sessions.calendar_bytes(feed)
+
+
+def session_calendar(page: Page, event: Event, *, title: str, url: str) -> bytes:
+    """One session (the revision its reader sees) as an .ics file."""
+    feed = sessions.new_calendar(title)
+    sessions.add_event_to(feed, event, uid=uid_of(page), summary=title, url=url)
+    return sessions.calendar_bytes(feed)
+
+
+def uid_of(page: Page) -> str:
+    """Stable across renames: the page's id and the site's name."""
+    site = "".join(c for c in current_app.config["WIKI_SITE_NAME"].lower() if c.isalnum()) or "wiki"
+    return f"page-{page.id}@{site}"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_token_of(user) -> CalendarToken | None:
+    return db.session.scalar(sa.select(CalendarToken).where(CalendarToken.user_id == user.id))
+
+
+def create_feed_token(user) -> str:
+    """A new personal feed token for a member (the old one stops working); only its hash is kept."""
+    revoke_feed_token(user, commit=False)
+    token = secrets.token_urlsafe(24)
+    db.session.add(CalendarToken(user_id=user.id, token_hash=token_hash(token)))
+    db.session.commit()
+    return token
+
+
+def revoke_feed_token(user, *, commit: bool = True) -> None:
+    db.session.execute(sa.delete(CalendarToken).where(CalendarToken.user_id == user.id))
+    if commit:
+        db.session.commit()
+
+
+def member_for_token(token: str) -> User | None:
+    """The active member a feed token belongs to, or None (unknown, revoked, deactivated)."""
+    if not token or len(token) > 100:
+        return None
+    user = db.session.scalar(sa.select(User).join(CalendarToken, CalendarToken.user_id == User.id)
+                             .where(CalendarToken.token_hash == token_hash(token)))
+    return user if is_member(user) else None
