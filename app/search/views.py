@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.search import bp
 from app.web import render_htmx
-from app.wiki import editing, search, tagging
+from app.wiki import agenda, editing, search, tagging
 from app.wiki.errors import WikiError
 from app.wiki.permissions import can, is_member
 from app.wiki.slugs import slugify
@@ -28,8 +28,10 @@ def results():
         return render_htmx("search/results.html", "search/_results.html", status=error.status_code,
                            q=text[:search.MAX_QUERY_LENGTH], results=None, error=error.message)
     shown = {tag for tag, _count in found.facets} | {t for hit in found.hits for t in hit.tags} | {found.tag}
+    member = is_member(current_user)
     return render_htmx("search/results.html", "search/_results.html", q=found.text, results=found,
-                       new_page=new_page_proposal(found), tag_names=tagging.readable_tag_names(shown, member=is_member(current_user)))
+                       new_page=new_page_proposal(found), tag_names=tagging.readable_tag_names(shown, member=member),
+                       sessions=agenda.session_dates([hit.slug for hit in found.hits], member=member))
 
 
 def new_page_proposal(found):

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -102,6 +102,16 @@ def agenda(*, member: bool, now: datetime | None = None, past_limit: int = PAST_
     return Agenda(upcoming, past[:past_limit])
 
 
+def session_dates(slugs: list[str], *, member: bool) -> dict[str, SessionSummary]:
+    """The sessions among these pages (search results), each with its next or last date, in one query."""
+    if not slugs:
+        return {}
+    found = db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member), Page.slug.in_(slugs),
+                                                     Page.event_start != ""))
+    now = now_here()
+    return {page.slug: summary(Event.of(page), now) for page in found}
+
+
 def next_sessions(*, member: bool, limit: int = 5) -> list[Entry]:
     return agenda(member=member, past_limit=0).upcoming[:limit]
 
@@ -112,6 +122,15 @@ def calendar(pages: list[Page], *, name: str, page_url: Callable[[str], str]) ->
     for page in pages:
         sessions.add_event_to(feed, Event.of(page), uid=uid_of(page), summary=page.title, url=page_url(page.slug))
     return sessions.calendar_bytes(feed)
+
+
+def export_calendar(sessions_: list[tuple[Page, Event]], *, name: str) -> str:
+    """The export's agenda.ics: the exported pages' published sessions."""
+    feed = sessions.new_calendar(name)
+    for page, event in sessions_:
+        stamp = page.updated_at.replace(tzinfo=timezone.utc)  # the same wiki, the same zip
+        sessions.add_event_to(feed, event, uid=uid_of(page), summary=page.title, url="", stamp=stamp)
+    return sessions.calendar_bytes(feed).decode("utf-8")
 
 
 def session_calendar(page: Page, event: Event, *, title: str, url: str) -> bytes:

@@ -188,7 +188,8 @@ def add_months(moment: datetime, months: int) -> datetime | None:
         return None
 
 
-def vevent(event: Event, *, uid: str, summary: str, url: str = "", zone: ZoneInfo | None = None) -> icalendar.Event:
+def vevent(event: Event, *, uid: str, summary: str, url: str = "", zone: ZoneInfo | None = None,
+           stamp: datetime | None = None) -> icalendar.Event:
     """The session as an iCalendar VEVENT: RRULE for the series, EXDATE for cancelled and moved
     occurrences, RDATE for their new dates (times in the site's zone, with its TZID)."""
     zone = zone or site_zone()
@@ -199,7 +200,7 @@ def vevent(event: Event, *, uid: str, summary: str, url: str = "", zone: ZoneInf
     component.add("summary", summary)
     component.add("dtstart", start)
     component.add("dtend", end)
-    component.add("dtstamp", datetime.now(zone))
+    component.add("dtstamp", stamp or datetime.now(zone))
     if event.place:
         component.add("location", event.place)
     if url:
@@ -231,8 +232,9 @@ def occurrences(event: Event, zone: ZoneInfo | None = None) -> list[Occurrence]:
     return sorted(found, key=lambda o: o.start)[:MAX_OCCURRENCES]
 
 
-def add_event_to(calendar: icalendar.Calendar, event: Event, *, uid: str, summary: str, url: str) -> None:
-    calendar.add_component(vevent(event, uid=uid, summary=summary, url=url))
+def add_event_to(calendar: icalendar.Calendar, event: Event, *, uid: str, summary: str, url: str,
+                 stamp: datetime | None = None) -> None:
+    calendar.add_component(vevent(event, uid=uid, summary=summary, url=url, stamp=stamp))
 
 
 def new_calendar(name: str) -> icalendar.Calendar:
@@ -245,7 +247,12 @@ def new_calendar(name: str) -> icalendar.Calendar:
 
 
 def calendar_bytes(calendar: icalendar.Calendar) -> bytes:
-    """The calendar with a VTIMEZONE for every zone it uses (the site's), from last year on."""
-    year = date.today().year
-    calendar.add_missing_timezones(first_date=date(year - 1, 1, 1), last_date=date(year + 10, 1, 1))
+    """The calendar with a VTIMEZONE for every zone it uses (the site's), over the years its sessions span
+    (so the same sessions always give the same file)."""
+    years = [component.decoded("dtstart").year for component in calendar.walk("VEVENT")]
+    for component in calendar.walk("VEVENT"):
+        until = component["rrule"].get("UNTIL") if "rrule" in component else None
+        years += [moment.year for moment in (until if isinstance(until, list) else [until]) if moment is not None]
+    first, last = (min(years), max(years)) if years else (date.today().year, date.today().year)
+    calendar.add_missing_timezones(first_date=date(first - 1, 1, 1), last_date=date(last + 2, 1, 1))
     return calendar.to_ical()

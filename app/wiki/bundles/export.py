@@ -12,9 +12,11 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.wiki import agenda
 from app.wiki.bundles.frontmatter import front_matter, timestamp
 from app.wiki.bundles.shareable import ExportedPage, ExportReport, exported_count, left_out_text, shareable_pages
 from app.wiki.bundles.site import site_files
+from app.wiki.sessions import Event
 
 
 def export_zip(target) -> ExportReport:
@@ -39,6 +41,10 @@ def bundle_files(pages: list[ExportedPage], report: ExportReport) -> dict[str, s
     """Every file of the bundle by its name inside the zip."""
     files = {f"markdown/{item.slug}.md": markdown_file(item) for item in pages}
     files.update(site_files(pages, report))
+    sessions = [item for item in pages if Event.of(item.revision).is_session]
+    if sessions:
+        files["agenda.ics"] = agenda.export_calendar([(item.page, Event.of(item.revision)) for item in sessions],
+                                                     name=current_app.config["WIKI_SITE_NAME"])
     files["LICENCES"] = licences_text(pages)
     files["README.txt"] = readme_text(report)
     return files
@@ -64,6 +70,7 @@ def markdown_file(item: ExportedPage) -> str:
     revision = item.revision
     fields = {"title": revision.title, "licence": item.licence.code, "authors": item.authors,
               "tags": item.tags, "updated": timestamp(revision.created_at)}
+    fields.update({name: value for name, value in Event.of(revision).as_fields().items() if value})
     return front_matter(fields) + "\n" + revision.body + "\n"
 
 

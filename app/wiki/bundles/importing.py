@@ -15,12 +15,13 @@ from flask_babel import gettext as _
 from app.database import begin_write
 from app.extensions import db
 from app.models import Licence, Page, utcnow
-from app.wiki import editing, licensing, moderation, tagging
+from app.wiki import editing, licensing, moderation, sessions, tagging
 from app.wiki.bundles.frontmatter import list_value, parse_timestamp, split_front_matter, text_value
 from app.wiki.bundles.reading import BundleFile, read_bundle
 from app.wiki.errors import InvalidInput
 from app.wiki.pages import find_page
 from app.wiki.revisions import add_revision, commit_changes, invalidate_linking_pages, update_links
+from app.wiki.sessions import NO_EVENT, Event
 from app.wiki.slugs import slugify
 
 HEADING = re.compile(r"\A\n*#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*(?:\n|\Z)")
@@ -37,6 +38,7 @@ class ImportedPage:
     licence: str
     authors: str  # comma separated, as Page.imported_authors keeps them
     updated: datetime | None
+    event: Event = NO_EVENT  # a session's fields (event_start, ...), checked like the editor's
 
 
 @dataclass
@@ -85,13 +87,14 @@ def parse_file(file: BundleFile, licences: dict[str, str]) -> ImportedPage:
     try:
         title, body = editing.clean_title(title), editing.clean_body(body)
         tags = tagging.parse_tags(", ".join(name.lstrip("#") for name in list_value(fields.get("tags"))))
+        event = sessions.clean_event(**{name: text_value(fields.get(name)) for name in sessions.FIELDS})
     except InvalidInput as error:
         raise InvalidInput(_("%(name)s: %(problem)s", name=file.name, problem=error.message)) from error
     code = text_value(fields.get("licence") or fields.get("license")).lower()
     return ImportedPage(source=file.name, slug=slugify(title), title=title, body=body, tags=tags,
                         licence=licences.get(code) or current_app.config["WIKI_DEFAULT_LICENCE"],
                         authors=authors_field(list_value(fields.get("authors") or fields.get("author"))),
-                        updated=parse_timestamp(text_value(fields.get("updated"))))
+                        updated=parse_timestamp(text_value(fields.get("updated"))), event=event)
 
 
 def decode(file: BundleFile) -> str:
@@ -143,8 +146,8 @@ def is_same_page(page: Page, item: ImportedPage, tags: str) -> bool:
     """True when the wiki already publishes this text under this name, tags and licence."""
     published = page.published
     return (page.slug == item.slug and not page.deleted and published is not None
-            and (published.title, published.body, published.tags, published.licence_code)
-            == (item.title, item.body, tags, item.licence))
+            and (published.title, published.body, published.tags, published.licence_code, Event.of(published))
+            == (item.title, item.body, tags, item.licence, item.event))
 
 
 def create_imported_page(item: ImportedPage, tags: str, author_label: str) -> Page:
@@ -157,7 +160,7 @@ def create_imported_page(item: ImportedPage, tags: str, author_label: str) -> Pa
     db.session.flush()
     revision = add_revision(page, title=item.title, body=item.body, author=None, author_label=author_label,
                            summary=editing.clean_summary(_("Imported from %(name)s", name=item.source)),
-                           tags=tags, licence=item.licence)
+                           tags=tags, licence=item.licence, event=item.event)
     if item.updated is not None:
         revision.created_at = item.updated  # publish() dates the page from it
     moderation.publish(page, revision)
