@@ -100,14 +100,18 @@ class ServedWiki:
         self.database = Database(self.instance)
         self.secret = secrets.token_hex(16)
         self.servers: list[Server] = []
-        self.app = create_app({"WIKI_INSTANCE_PATH": str(self.instance), "SQLALCHEMY_DATABASE_URI": self.database.url,
-                               "SECRET_KEY": self.secret})
-        with self.app.app_context():
-            db.create_all()
-            seed_licences()
-            create_user(name="Admin Gare", password=PASSWORD, role="admin")  # no /setup code banner
-            db.session.remove()
-            db.engine.dispose()
+        try:
+            self.app = create_app({"WIKI_INSTANCE_PATH": str(self.instance), "SECRET_KEY": self.secret,
+                                   "SQLALCHEMY_DATABASE_URI": self.database.url})
+            with self.app.app_context():
+                db.create_all()
+                seed_licences()
+                create_user(name="Admin Gare", password=PASSWORD, role="admin")  # no /setup code banner
+                db.session.remove()
+                db.engine.dispose()
+        except BaseException:
+            self.database.drop()
+            raise
 
     def add_user(self, name: str, role: str = "volunteer", trusted: bool = False) -> int:
         with self.app.app_context():

@@ -22,6 +22,9 @@ __all__ = ["served_wiki"]  # the fixture, imported for pytest
 
 CLIENTS = 16
 EDITS, LONG_EDITS = 400, 4000
+MERGED = "les deux modifications ont été combinées"  # the flash after a save merged with another
+
+
 class Tally:
     """What the clients saw, shared by their threads."""
 
@@ -29,6 +32,7 @@ class Tally:
         self.lock = threading.Lock()
         self.accepted: list[tuple[str, str, int]] = []  # (word, slug, user id)
         self.conflicted: list[tuple[str, str]] = []
+        self.merged = 0
         self.statuses: list[int] = []
         self.problems: list[str] = []
         self.attempted = 0
@@ -57,7 +61,8 @@ def client_run(base: str, number: int, user: tuple[int, str], edits: int, start:
             editor = browser.get(f"/wiki/{slug}/edit")
             tally.saw(editor, f"GET editor {slug}")
             if editor.status != 200:
-                tally.problems.append(f"editor of {slug}: {editor.status}")
+                with tally.lock:
+                    tally.problems.append(f"editor of {slug}: {editor.status}")
                 continue
             form = form_fields(editor.text, f"/wiki/{slug}/edit")
             form.update(body=edited(form["body"], prefix, word), summary=f"modif {word}")
@@ -68,7 +73,10 @@ def client_run(base: str, number: int, user: tuple[int, str], edits: int, start:
             if answer.status == 303:
                 with tally.lock:
                     tally.accepted.append((word, slug, user_id))
-                tally.saw(browser.follow(answer), f"page after {word}")
+                shown = browser.follow(answer)
+                tally.saw(shown, f"page after {word}")
+                with tally.lock:
+                    tally.merged += MERGED in shown.text
             elif answer.status == 409:
                 with tally.lock:
                     tally.conflicted.append((word, slug))
@@ -150,7 +158,8 @@ def test_sixteen_clients_editing_through_four_gunicorn_workers(served_wiki, long
     ghosts = [word for word, _slug in tally.conflicted if f"modif {word}" in by_summary]
     server_errors = [status for status in tally.statuses if status >= 500]
     print(f"\n[proof] {wiki.database.url.split(':')[0]}: {CLIENTS} clients, 4 workers, {elapsed:.1f} s: "
-          f"edits attempted {tally.attempted} / accepted {len(tally.accepted)} / conflicted {len(tally.conflicted)}"
+          f"edits attempted {tally.attempted} / accepted {len(tally.accepted)} (merged {tally.merged}) / conflicted "
+          f"{len(tally.conflicted)}"
           f" / lost {len(lost)} / 5xx {len(server_errors)}; requests {len(tally.statuses)}")
 
     assert not tally.problems, tally.problems[:20]
@@ -160,5 +169,6 @@ def test_sixteen_clients_editing_through_four_gunicorn_workers(served_wiki, long
     assert revision_count == 1 + CLIENTS + len(tally.accepted)  # the seeds and the accepted saves, nothing else
     assert not server_errors
     assert len(tally.accepted) > total / 2  # own pages never conflict: at least half goes through
+    assert tally.merged > 0  # stale edits of different lines of the shared page were merged, not refused
     assert not consistency_problems(wiki.app)
     assert not search_disagreements(wiki.app, server.base, words)[:20]
