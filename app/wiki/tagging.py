@@ -75,14 +75,6 @@ def pages_with_tag(tag: Tag, *, member: bool) -> list[Page]:
     return list(db.session.scalars(query))
 
 
-def display_names(keys: set[str]) -> dict[str, str]:
-    """Display names of tags by key (search works on keys; people read names)."""
-    keys = {k for k in keys if k}
-    if not keys:
-        return {}
-    return dict(db.session.execute(sa.select(Tag.slug, Tag.name).where(Tag.slug.in_(keys))).all())
-
-
 def readable_tag_names(keys: set[str], *, member: bool) -> dict[str, str]:
     """Display names by key of the tags this reader may see (on a page they may read); an unreadable
     tag gets no name, like an unknown one, so its key shows as typed and tells nothing more."""
