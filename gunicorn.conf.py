@@ -16,6 +16,9 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket is one path per user (~/.gunicorn/gunicorn.ctl): two wikis, or a
+# wiki and its benchmark floor, on one machine would fight over it. Nothing here uses it.
+control_socket_disable = True
 # The request id (app/web/request_ids.py) on every access line too.
 access_log_format += ' rid=%({x-request-id}o)s'
 
