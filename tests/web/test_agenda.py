@@ -218,3 +218,20 @@ def test_bad_embed_origins_stop_the_start(app_config):
         create_app({**app_config, "WIKI_EMBED_ORIGINS": "https://ok.example 'unsafe-inline'"})
     with pytest.raises(ValueError, match="WIKI_TIMEZONE"):
         create_app({**app_config, "WIKI_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_portal_shows_sessions_changes_tags_templates_and_for_facilitators_the_review_count(client, client_as,
+                                                                                                  editor):
+    save_session(editor, "Café numérique", local(2))
+    editor.post("/wiki/modele-atelier/edit", data={"title": "Modèle atelier", "body": "## Déroulé", "tags": "modèle"})
+    client_as("volunteer", name="Nouveau").post("/wiki/en-attente/edit", data={"title": "En attente", "body": "x"})
+    facilitator = client_as("facilitator").get("/").get_data(as_text=True)
+    assert "1 page attend une relecture" in facilitator
+    visitor = client.get("/").get_data(as_text=True)
+    assert "attend une relecture" not in visitor and "En attente" not in visitor
+    assert "Café numérique" in visitor.split('id="sessions-title"')[1]
+    assert "Modèle atelier" in visitor.split('id="recent-title"')[1]
+    assert 'href="/tags/modele"' in visitor.split('id="tags-title"')[1]
+    side = editor.get("/").get_data(as_text=True).split('id="create-title"')[1]
+    assert 'href="/new?template=modele-atelier"' in side and 'href="/new"' in side
+    assert 'id="create-title"' not in visitor  # visitors cannot create pages
