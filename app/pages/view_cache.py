@@ -39,6 +39,14 @@ def cached_view(slug: str):
     return cached_response(key, *entry) if entry else None
 
 
+def cached_by_key(key: str):
+    """A view stored under `key` (built by the caller from one light query), or None."""
+    if session.get("_flashes"):
+        return None
+    entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key)
+    return cached_response(key, *entry) if entry else None
+
+
 def store_view(key: str, updated_at, body: str):
     """Keep a view rendered with TOKEN_PLACEHOLDER as its CSRF token, and answer with it."""
     app_cache(CACHE_NAME, CACHE_SIZE).put(key, (updated_at, body))
@@ -72,14 +80,23 @@ def view_key(page, revision_id: int) -> str:
     """Everything a page view depends on but the CSRF token: the page's state (render_version moves
     when links in its text change colour), who is looking and where from, the language, the review count,
     the hour."""
-    user = current_user
     parts = [page.id, page.change_seq, page.head_id, page.published_id, page.protected, page.visibility,
-             page.deleted, page.render_version, revision_id, request.full_path,
-             user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
-             getattr(user, "trusted", ""), select_locale(), wants_fragment(),
-             moderation.pending_count() if can(user, "review") else "",
-             utcnow().strftime("%Y%m%d%H")]  # a session page turns "past" (its notes invited) within the hour
-    return "\x1f".join(map(str, parts))
+             page.deleted, page.render_version, revision_id]
+    return "\x1f".join(map(str, parts + reader_parts()))
+
+
+def portal_key(wiki_state: tuple) -> str:
+    """Everything the portal depends on: the wiki's state (journal.wiki_state) and who is looking."""
+    return "\x1f".join(map(str, ["portal", *wiki_state, *reader_parts()]))
+
+
+def reader_parts() -> list:
+    """What a view depends on besides the content: who is looking and where from, the language,
+    htmx or not, the review count for reviewers, and the hour (a session turns "past" within it)."""
+    user = current_user
+    return [request.full_path, user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
+            getattr(user, "trusted", ""), select_locale(), wants_fragment(),
+            moderation.pending_count() if can(user, "review") else "", utcnow().strftime("%Y%m%d%H")]
 
 
 def with_validators(response, etag: str, last_modified):

@@ -10,9 +10,11 @@ from flask_login import current_user
 from app.pages import bp
 from app.pages import editor, history, language, settings  # noqa: F401  (their views attach to bp)
 from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
-from app.pages.view_cache import TOKEN_PLACEHOLDER, cached_view, store_view, view_etag, view_key, with_validators
+from app.pages.view_cache import (TOKEN_PLACEHOLDER, cached_by_key, cached_view, portal_key, store_view, view_etag,
+                                  view_key, with_validators)
 from app.web.htmx import render_htmx
-from app.wiki import agenda, licensing, pages, sections, tagging
+from app.models import utcnow
+from app.wiki import agenda, journal, licensing, pages, sections, tagging
 from app.wiki.page_templates import template_pages
 from app.wiki.permissions import can, is_member
 from app.wiki.rendering import with_section_links
@@ -25,18 +27,27 @@ PORTAL_SESSIONS, PORTAL_RECENT, PORTAL_TAGS = 5, 8, 12
 @bp.get("/")
 def portal():
     """The portal: the welcome page, and beside it the next sessions, the latest published changes,
-    popular tags, the templates to start a page from (and, for facilitators, what waits for review)."""
+    popular tags, the templates to start a page from (and, for facilitators, what waits for review).
+
+    Cached like a page view: a hit costs one light query for the wiki's state."""
+    key = portal_key(journal.wiki_state())
+    if (cached := cached_by_key(key)) is not None:
+        return cached
     welcome, _redirected = pages.find_page(current_app.config["WIKI_HOME_PAGE"])
     revision = None
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
     member = is_member(current_user)
     popular = sorted(tagging.tag_counts(member=member), key=lambda item: (-item[1], item[0].slug))[:PORTAL_TAGS]
-    return render_template("pages/portal.html", welcome=welcome, revision=revision,
-                           recent=pages.recently_updated(member=member, limit=PORTAL_RECENT),
-                           sessions=agenda.next_sessions(member=member, limit=PORTAL_SESSIONS), popular=popular,
-                           templates=template_pages(member=member) if can(current_user, "create") else [],
-                           html=pages.rendered_html(revision) if revision else None)
+    context = dict(welcome=welcome, revision=revision, popular=popular,
+                   recent=pages.recently_updated(member=member, limit=PORTAL_RECENT),
+                   sessions=agenda.next_sessions(member=member, limit=PORTAL_SESSIONS),
+                   templates=template_pages(member=member) if can(current_user, "create") else [],
+                   html=pages.rendered_html(revision) if revision else None)
+    if session.get("_flashes"):  # a one-off confirmation (signed in, saved...): render it, cache nothing
+        return render_template("pages/portal.html", **context)
+    body = render_template("pages/portal.html", csrf_token=lambda: TOKEN_PLACEHOLDER, **context)
+    return store_view(key, utcnow(), body)
 
 
 @bp.get("/wiki/")

@@ -44,3 +44,13 @@ def recent_revisions(*, member: bool, limit: int = 100) -> list[Revision]:
     if not member:
         query = query.where(Revision.status == "approved")
     return list(db.session.scalars(query))
+
+
+def wiki_state() -> tuple[int, int]:
+    """What every wiki-wide view (the portal) depends on, in one light query: the change sequence
+    (every publish, rename, delete, visibility or tag change moves it) and the latest revision
+    (every save, pending ones too, moves it)."""
+    sequence = sa.select(Counter.value).where(Counter.name == "change_seq").scalar_subquery()
+    latest = sa.select(sa.func.max(Revision.id)).scalar_subquery()
+    row = db.session.execute(sa.select(sequence, latest)).one()
+    return row[0] or 0, row[1] or 0
