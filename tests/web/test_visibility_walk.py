@@ -58,7 +58,7 @@ def seed(app):
         assert pages.find_page("renommable")[0].slug == "renommable"  # the rename waits for review
     return {"slug": ["publique", "reservee", "interne", "brouillon", "renommable", "effacee", MISSING],
             "number": [1, 2, 3], "tag": ["qzpubtag", "qzpendtag", "qzmemtag", "qzdeltag", "inconnue"],
-            "token": ["pas-une-invitation"]}
+            "token": ["pas-une-invitation"], "rest": ["inconnue", "pages/reservee/autre"]}
 
 
 # Extra query strings per endpoint (each URL is also walked without one).
