@@ -8,7 +8,7 @@ from spectree import Response as Responses
 from app.api import account, bp, data, feeds, guide  # noqa: F401  (account, feeds, guide attach views)
 from app.api import schemas as s
 from app.api.http import cached_json, error_response, json_bytes, json_response, reader_is_member
-from app.api.spec import spec
+from app.api.spec import OPTIONAL_TOKEN, spec
 from app.wiki import agenda, journal, licensing, listings, pages, search, tagging
 
 bp.register_blueprint(data)
@@ -34,7 +34,7 @@ def readable_page_or_404(slug: str):
 
 
 @data.get("/pages")
-@spec.validate(resp=Responses(HTTP_200=s.PageList, **ERRORS), tags=["pages"])
+@spec.validate(resp=Responses(HTTP_200=s.PageList, **ERRORS), tags=["pages"], security=OPTIONAL_TOKEN)
 def pages_list(query: s.Paging):
     """Published pages this reader may see, by slug, a page of them at a time."""
     found, total = listings.published_pages(member=reader_is_member(), page=query.page, per_page=query.per_page)
@@ -46,7 +46,7 @@ def pages_list(query: s.Paging):
 
 
 @data.get("/pages/<slug>")
-@spec.validate(resp=Responses(HTTP_200=s.PageDetail, **ERRORS), tags=["pages"])
+@spec.validate(resp=Responses(HTTP_200=s.PageDetail, **ERRORS), tags=["pages"], security=OPTIONAL_TOKEN)
 def page(slug: str):
     """One page's published revision: Markdown, HTML, tags, licence, credits and files."""
     found = readable_page_or_404(slug)
@@ -62,7 +62,7 @@ def page(slug: str):
 
 
 @data.get("/pages/<slug>/history")
-@spec.validate(resp=Responses(HTTP_200=s.History, **ERRORS), tags=["pages"])
+@spec.validate(resp=Responses(HTTP_200=s.History, **ERRORS), tags=["pages"], security=OPTIONAL_TOKEN)
 def history(slug: str):
     """A page's revisions, newest first (members also see pending and rejected ones)."""
     found = readable_page_or_404(slug)
@@ -74,7 +74,7 @@ def history(slug: str):
 
 
 @data.get("/recent")
-@spec.validate(resp=Responses(HTTP_200=s.Recent, **ERRORS), tags=["changes"])
+@spec.validate(resp=Responses(HTTP_200=s.Recent, **ERRORS), tags=["changes"], security=OPTIONAL_TOKEN)
 def recent(query: s.Limit):
     """The latest revisions this reader may see (visitors: published ones of public pages)."""
     member = reader_is_member()
@@ -86,7 +86,7 @@ def recent(query: s.Limit):
 
 
 @data.get("/search")
-@spec.validate(resp=Responses(HTTP_200=s.SearchAnswer, **ERRORS, HTTP_503=s.Error), tags=["search"])
+@spec.validate(resp=Responses(HTTP_200=s.SearchAnswer, **ERRORS, HTTP_503=s.Error), tags=["search"], security=OPTIONAL_TOKEN)
 def search_pages(query: s.SearchQuery):
     """Full-text search of the published text this reader may see (QueryError answers 400)."""
     found = search.query(query.q, member=reader_is_member(), tag=query.tag, page=query.page,
@@ -99,7 +99,7 @@ def search_pages(query: s.SearchQuery):
 
 
 @data.get("/tags")
-@spec.validate(resp=Responses(HTTP_200=s.Tags, **ERRORS), tags=["tags"])
+@spec.validate(resp=Responses(HTTP_200=s.Tags, **ERRORS), tags=["tags"], security=OPTIONAL_TOKEN)
 def tags():
     """Every tag on a page this reader may see, with how many such pages carry it."""
     items = [s.TagCount(name=tag.name, slug=tag.slug, count=n, url=url_for("tags.show", tag=tag.slug, _external=True),
@@ -114,7 +114,7 @@ def occurrences(entries) -> list[s.Occurrence]:
 
 
 @data.get("/agenda")
-@spec.validate(resp=Responses(HTTP_200=s.Agenda, **ERRORS), tags=["agenda"])
+@spec.validate(resp=Responses(HTTP_200=s.Agenda, **ERRORS), tags=["agenda"], security=OPTIONAL_TOKEN)
 def agenda_list():
     """Upcoming sessions soonest first, then the latest past ones (published state only)."""
     found = agenda.agenda(member=reader_is_member())
