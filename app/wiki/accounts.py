@@ -1,6 +1,5 @@
 """Accounts: creation and checks, shared by the CLI and the web."""
 
-import hashlib
 import ipaddress
 import secrets
 from datetime import timedelta
@@ -18,6 +17,7 @@ from app.models import Invitation, LoginFailure, User, utcnow
 from app.models.user import ROLES
 from app.wiki.errors import BadCredentials, InvalidInput, PermissionDenied, TooManyAttempts
 from app.wiki.permissions import VOLUNTEER, can, invitable_roles
+from app.wiki.personal_tokens import token_hash
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -135,10 +135,6 @@ def set_language(user: User, code: str) -> None:
 
 
 # --- Invitations ------------------------------------------------------------------------------
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 def create_invitation(*, created_by: User, role: str = VOLUNTEER, days: int = 14, max_uses: int | None = None,
                       note: str = "") -> tuple[Invitation, str]:

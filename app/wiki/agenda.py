@@ -1,8 +1,6 @@
 """The agenda: sessions a reader may see (published state on Page, the one visibility rule), their
 occurrences upcoming and past, iCalendar feeds, and members' personal feed tokens."""
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,8 +11,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import CalendarToken, Page, User
-from app.wiki import sessions
-from app.wiki.permissions import is_member, readable_pages_filter
+from app.wiki import personal_tokens, sessions
+from app.wiki.permissions import readable_pages_filter
 from app.wiki.sessions import Event, Occurrence
 
 PAST_LIMIT = 30
@@ -146,33 +144,19 @@ def uid_of(page: Page) -> str:
     return f"page-{page.id}@{site}"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def feed_token_of(user) -> CalendarToken | None:
-    return db.session.scalar(sa.select(CalendarToken).where(CalendarToken.user_id == user.id))
+    return personal_tokens.token_of(CalendarToken, user)
 
 
 def create_feed_token(user) -> str:
     """A new personal feed token for a member (the old one stops working); only its hash is kept."""
-    revoke_feed_token(user, commit=False)
-    token = secrets.token_urlsafe(24)
-    db.session.add(CalendarToken(user_id=user.id, token_hash=token_hash(token)))
-    db.session.commit()
-    return token
+    return personal_tokens.create_token(CalendarToken, user, nbytes=24)
 
 
-def revoke_feed_token(user, *, commit: bool = True) -> None:
-    db.session.execute(sa.delete(CalendarToken).where(CalendarToken.user_id == user.id))
-    if commit:
-        db.session.commit()
+def revoke_feed_token(user) -> None:
+    personal_tokens.revoke_token(CalendarToken, user)
 
 
 def member_for_token(token: str) -> User | None:
     """The active member a feed token belongs to, or None (unknown, revoked, deactivated)."""
-    if not token or len(token) > 100:
-        return None
-    user = db.session.scalar(sa.select(User).join(CalendarToken, CalendarToken.user_id == User.id)
-                             .where(CalendarToken.token_hash == token_hash(token)))
-    return user if is_member(user) else None
+    return personal_tokens.member_for_token(CalendarToken, token)
