@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 LOGIN_ATTEMPTS = "login_failures"  # rows the sign-in after restore adds; compared before it
 
 
-def save(client, slug, body, *, title, base="", tags="", licence="CC-BY-SA-4.0", confirmed=False, summary=""):
+def save(client, slug, body, *, title, base="", tags="", licence="CC-BY-SA-4.0", confirmed=False, summary="",
+         **fields):
     data = {"title": title, "body": body, "summary": summary, "base_revision": str(base), "tags": tags,
-            "licence": licence}
+            "licence": licence, **fields}
     if confirmed:
         data["licence_confirmed"] = "1"
     response = client.post(f"/wiki/{slug}/edit", data=data)
@@ -43,7 +44,8 @@ def loggers_stay_enabled():
 @pytest.fixture
 def wiki(app, make_user):
     """A wiki with history: 3 published revisions and a pending one, a rejected new page, tags,
-    an internal page, a volunteer, a facilitator, an admin, and a file in the files folder."""
+    an internal page, a weekly session with a cancelled date, a volunteer, a facilitator, an admin,
+    and a file in the files folder."""
     facilitator, volunteer = app.test_client(), app.test_client()
     login_as(facilitator, make_user("Fanny", role="facilitator", password="fanny-mot-de-passe"),
              password="fanny-mot-de-passe")
@@ -60,6 +62,9 @@ def wiki(app, make_user):
     assert facilitator.post("/review/brouillon/reject", data={"comment": "hors sujet", "revision": "1"}
                             ).status_code in (200, 303)
     save(facilitator, "notes-internes", "Entre nous", title="Notes internes", licence="internal", confirmed=True)
+    save(facilitator, "atelier-hebdo", "On apprend ensemble.", title="Atelier hebdo", event_start="2099-03-04T18:00",
+         event_end="2099-03-04T20:00", event_place="Maison des associations", event_repeat="weekly",
+         event_until="2099-04-29", event_exceptions="2099-03-11")
     files = Path(app.instance_path) / "files" / "guide"
     files.mkdir(parents=True)
     (files / "affiche.pdf").write_bytes(b"%PDF-1.4 pas vraiment un PDF \x00\xff")
@@ -118,7 +123,7 @@ def test_a_wiki_round_trips_through_backup_and_restore(wiki, runner, app_config,
     assert manifest["app_version"] and manifest["created_at"] and manifest["files"] == 1
     assert {name: len(rows) for name, rows in before.items()} == {
         name: count for name, count in manifest["counts"].items() if name != LOGIN_ATTEMPTS}
-    assert manifest["counts"]["revisions"] == 6 and manifest["counts"]["users"] == 3
+    assert manifest["counts"]["revisions"] == 7 and manifest["counts"]["users"] == 3
 
     with wiki.app_context():
         db.session.remove()
@@ -136,6 +141,9 @@ def test_a_wiki_round_trips_through_backup_and_restore(wiki, runner, app_config,
     assert "Troisième texte du guide" in visitor.get("/wiki/guide").get_data(as_text=True)
     assert visitor.get("/wiki/notes-internes").status_code in (302, 404)  # internal stays members-only
     assert "Guide" in visitor.get("/search?q=ornithorynque").get_data(as_text=True)  # index rebuilt
+    agenda = visitor.get("/agenda").get_data(as_text=True)  # the session and its series came back
+    assert "Atelier hebdo" in agenda and "Maison des associations" in agenda
+    assert "4 mars 2099" in agenda and "18 mars 2099" in agenda and "11 mars 2099" not in agenda
     with restored.app_context():
         assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == manifest["schema_version"]
 
