@@ -1,0 +1,20 @@
+"""who has the editor open (issue 13)
+
+Revision ID: 0010
+Revises: 0009
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass  # tables come with their feature; the chain is fixed first so features can land in any order
+
+
+def downgrade():
+    pass
