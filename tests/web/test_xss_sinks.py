@@ -10,6 +10,7 @@ listing of many items, baselines are taken before the payloads are written)."""
 from collections import Counter
 
 import html5lib
+import icalendar
 import pytest
 import sqlalchemy as sa
 
@@ -19,6 +20,7 @@ from app.wiki import editing, moderation
 from app.wiki.accounts import create_user
 from app.wiki.bundles.frontmatter import front_matter
 from app.wiki.errors import WikiError
+from app.wiki.sessions import InvalidEvent, clean_event
 from tests.conftest import login_as
 from tests.unit.test_rendering import FORBIDDEN_ELEMENTS, PAYLOADS, URL_ATTRIBUTES, problems_in, scheme_of
 
@@ -239,6 +241,45 @@ def test_imported_front_matter(app, people, runner, tmp_path):
         for suffix, baseline in base.items():
             assert_inert(visitor.get(f"/wiki/{slug}{suffix}"), baseline, f"import {slug}{suffix}")
     assert_inert(visitor.get("/tags/"), visitor.get(f"/wiki/{slugs[0]}/credits"), "/tags/ after import", listing=True)
+
+
+def test_session_places(app, people):
+    """Session places, as text and as a video link: the session's page, /agenda, its embed, the Atom feed
+    (escaped markup, as the other sinks) and the iCalendar feed (one LOCATION each, no injected line)."""
+    with app.app_context():
+        fanny = user("Fanny")
+        event = clean_event(event_start="2031-03-01T10:00", event_place=BASELINE)
+        slugs = [editing.create_page(title="Lieu témoin", body="x", author=fanny, event=event).slug]
+    visitor, member = people["visitor"], people["Victor"]
+    urls = ("/agenda", "/agenda/embed", "/feeds/agenda.atom", "/")
+    listings = {(who, url): people[who].get(url) for who in ("visitor", "Victor") for url in urls}
+    base = {who: people[who].get(f"/wiki/{slugs[0]}") for who in ("visitor", "Victor")}
+    places = {slugs[0]: BASELINE}
+    with app.app_context():
+        for n, payload in enumerate(PAYLOADS):
+            for variant, place in (("text", payload), ("link", "https://visio.example/" + payload)):
+                try:
+                    event = clean_event(event_start=f"2031-{3 + n % 9:02d}-{1 + n % 28:02d}T10:00", event_place=place)
+                except InvalidEvent:
+                    continue  # too long: refused in the editor, never stored
+                page = attempt(f"session place ({variant})",
+                               lambda: editing.create_page(title=f"Lieu {variant} {n}", body="x", author=user("Fanny"),
+                                                           event=event))
+                if page is not None:
+                    slugs.append(page.slug)
+                    places[page.slug] = event.place
+    for slug in slugs[1:]:
+        for who, baseline in base.items():
+            assert_inert(people[who].get(f"/wiki/{slug}"), baseline, f"{who} session {slug}")
+    for (who, url), baseline in listings.items():
+        assert_inert(people[who].get(url), baseline, f"{who} {url}", listing=True)
+    feed = visitor.get("/agenda.ics")
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(feed.get_data())
+    locations = {str(e.get("url")).rsplit("/", 1)[-1]: str(e.get("location")) for e in calendar.walk("VEVENT")}
+    assert locations == places  # every place, whole, in its own LOCATION: nothing broke out of a line
+    TRIED["session place (ics)"] += len(places) - 1
+    assert member.get("/api/agenda").mimetype == "application/json"
 
 
 def test_report(capsys):
