@@ -10,7 +10,7 @@ from app.pages.forms import EditForm, PreviewForm, TagsForm
 from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
 from app.web.actors import current_actor
 from app.web.htmx import keep_address, render_htmx, wants_fragment
-from app.wiki import editing, licensing, page_templates, pages, sections, sessions, tagging
+from app.wiki import editing, licensing, page_templates, pages, presence, sections, sessions, tagging
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, WikiError
 from app.wiki.permissions import can, is_member, require
@@ -49,10 +49,16 @@ def edit_existing(page):
                              their_diff=diff_texts(conflict.base_body, conflict.head.body))
     except NothingChanged:
         flash(_("Nothing was changed."), "info")
-        return redirect(url_for("pages.show", slug=page.slug), 303)
+        return close_editor(page)
     except WikiError as error:
         return render_editor(page, form, status=error.status_code, error=field_error(form, error))
     announce_save(result.revision, merged=result.merged)
+    return close_editor(page)
+
+
+def close_editor(page):
+    """Back to the page; the editor's presence ends at once (others stop seeing it)."""
+    presence.leave(page, user=current_actor(), key=request.form.get("editor_key"))
     return redirect(url_for("pages.show", slug=page.slug), 303)
 
 

@@ -91,10 +91,11 @@ def portal_key(wiki_state: tuple) -> str:
 
 
 def reader_parts() -> list:
-    """What a view depends on besides the content: who is looking and where from, the language,
+    """What a view depends on besides the content: who is looking and where from (the host too:
+    "Réutiliser cette page" gives the page's full address), the language,
     htmx or not, the review count for reviewers, and the hour (a session turns "past" within it)."""
     user = current_user
-    return [request.full_path, user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
+    return [request.host_url, request.full_path, user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
             getattr(user, "trusted", ""), select_locale(), wants_fragment(),
             moderation.pending_count() if can(user, "review") else "", utcnow().strftime("%Y%m%d%H")]
 

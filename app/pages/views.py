@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.pages import bp
-from app.pages import editor, history, language, settings  # noqa: F401  (their views attach to bp)
+from app.pages import editor, history, language, presence, settings  # noqa: F401  (their views attach to bp)
 from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
 from app.pages.view_cache import (TOKEN_PLACEHOLDER, cached_by_key, cached_view, portal_key, store_view, view_etag,
                                   view_key, with_validators)
