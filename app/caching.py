@@ -1,9 +1,18 @@
 """The one in-process cache: a bounded LRU (cachetools) behind a lock, kept per app.
 
 Per app, not per module, because tests build many apps in one process and ids repeat between
-them. Used by the page-view cache (app.pages.view_cache) and the credits (app.wiki.licensing)."""
+them. Used by the page-view cache (app.pages.view_cache) and the credits (app.wiki.licensing).
 
+Beside it, SharedFileCache: the visitors' page views as bytes, shared by the processes of a machine
+(app.pages.fast_path), because a per-process cache big enough for a whole wiki would not fit a worker."""
+
+import hashlib
+import os
+import tempfile
 import threading
+import zlib
+from contextlib import suppress
+from pathlib import Path
 
 from cachetools import LRUCache
 from flask import current_app
@@ -49,3 +58,51 @@ def app_cache(name: str, maxsize: int) -> LockedCache:
     if cache is None:
         cache = caches.setdefault(name, LockedCache(maxsize))
     return cache
+
+
+class SharedFileCache:
+    """Bytes shared by every process of one machine, one file per slot (the page-view fast path).
+
+    A slot (what a value is for: a page, a language...) holds one value and the key it was stored
+    under; get() answers only for that same key, so a changed key is a miss, and the cache never
+    holds more than one value per slot: no eviction to run. Files are written aside and renamed
+    into place, so a reader sees a whole value or none. Values are compressed (zlib, fast level):
+    a 10,000-page wiki's views fit in tens of megabytes of the OS's file cache, outside any worker."""
+
+    LEVEL = 1
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def path(self, slot: str) -> Path:
+        return self.folder / hashlib.blake2b(slot.encode(), digest_size=16).hexdigest()
+
+    @staticmethod
+    def digest(key: str) -> bytes:
+        return hashlib.blake2b(key.encode(), digest_size=20).hexdigest().encode()
+
+    def get(self, slot: str, key: str) -> bytes | None:
+        try:
+            data = self.path(slot).read_bytes()
+        except OSError:
+            return None
+        stored, _sep, value = data.partition(b"\n")
+        if stored != self.digest(key):
+            return None
+        try:
+            return zlib.decompress(value)
+        except zlib.error:
+            return None
+
+    def put(self, slot: str, key: str, value: bytes) -> None:
+        """Store, or do nothing if the folder cannot be written (the next view renders again)."""
+        aside = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".tmp-", delete=False) as aside:
+                aside.write(self.digest(key) + b"\n" + zlib.compress(value, self.LEVEL))
+            os.replace(aside.name, self.path(slot))
+        except OSError:
+            if aside is not None:
+                with suppress(OSError):
+                    os.unlink(aside.name)

@@ -14,6 +14,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.caching import app_cache
 from app.models import utcnow
+from app.web.fast_path import OFFER
 from app.web.htmx import wants_fragment
 from app.web.i18n import select_locale
 from app.wiki import moderation, pages
@@ -27,8 +28,9 @@ TOKEN_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 def cached_view(slug: str):
     """The page view from the cache, after one light query for the page's state, or None.
 
-    The full path (ORM load with revisions, tags, licence; rendering) runs only on a miss."""
-    if session.get("_flashes"):
+    The full path (ORM load with revisions, tags, licence; rendering) runs only on a miss, and at
+    once when the visitors' fast path has just missed (its shared store holds every visitor's view)."""
+    if session.get("_flashes") or offered_by_fast_path():
         return None
     state = pages.page_state(slug)
     if state is None or not can(current_user, "view", state):
@@ -41,15 +43,17 @@ def cached_view(slug: str):
 
 def cached_by_key(key: str):
     """A view stored under `key` (built by the caller from one light query), or None."""
-    if session.get("_flashes"):
+    if session.get("_flashes") or offered_by_fast_path():
         return None
     entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key)
     return cached_response(key, *entry) if entry else None
 
 
 def store_view(key: str, updated_at, body: str):
-    """Keep a view rendered with TOKEN_PLACEHOLDER as its CSRF token, and answer with it."""
-    app_cache(CACHE_NAME, CACHE_SIZE).put(key, (updated_at, body))
+    """Keep a view rendered with TOKEN_PLACEHOLDER as its CSRF token, and answer with it (a visitor's
+    view is kept by the fast path's shared store instead, outside this process)."""
+    if not offered_by_fast_path():
+        app_cache(CACHE_NAME, CACHE_SIZE).put(key, (updated_at, body))
     return cached_response(key, updated_at, body)
 
 
@@ -58,9 +62,24 @@ def cached_response(key: str, updated_at, body: str):
     etag = view_etag(key)
     if etag in request.if_none_match:
         return not_modified(etag)
-    response = make_response(body.replace(TOKEN_PLACEHOLDER, csrf_token_for_page()))
+    token = csrf_token_for_page()
+    response = make_response(body.replace(TOKEN_PLACEHOLDER, token))
     response.vary.add("HX-Request")
+    if not token:
+        offer_to_visitors()
     return with_validators(response, etag, updated_at)
+
+
+def offered_by_fast_path() -> bool:
+    """True when the visitors' fast path missed on this request and will keep its answer."""
+    return request.environ.get(OFFER) == "offered"
+
+
+def offer_to_visitors() -> None:
+    """Accept the visitors' fast path's offer (app.web.fast_path): this answer, with no CSRF token and
+    no flash, to an anonymous reader, is the same for every visitor under the key it computed."""
+    if offered_by_fast_path() and not current_user.is_authenticated:
+        request.environ[OFFER] = "accepted"
 
 
 def csrf_token_for_page() -> str:

@@ -49,8 +49,12 @@ def current_request_id() -> str | None:
 
 
 def assign_request_id() -> None:
-    given = request.headers.get(HEADER, "")
-    g.request_id = given if SANE_ID.fullmatch(given) else secrets.token_hex(8)
+    g.request_id = request_id_for(request.headers.get(HEADER, ""))
+
+
+def request_id_for(given: str) -> str:
+    """The proxy's id if it is a sane token, else a new one (also used by app.pages.fast_path)."""
+    return given if SANE_ID.fullmatch(given) else secrets.token_hex(8)
 
 
 def send_request_id(response: Response) -> Response:
