@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
+from app.auth import welcome  # noqa: F401  (the welcome after joining attaches to bp)
 from app.auth.forms import InvitationForm, JoinForm, LoginForm
 from app.web.actors import current_actor
 from app.web.security import safe_next_url
@@ -67,7 +68,7 @@ def join(token):
         return render_template("auth/join.html", form=form, invitation=invitation, error=error.message), 400
     start_session(user)
     flash(_("Welcome, %(name)s! You can now edit the wiki.", name=user.name), "success")
-    return redirect(url_for("pages.portal"), 303)
+    return redirect(url_for("auth.welcome_page"), 303)
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

@@ -15,6 +15,8 @@ from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, WikiError
 from app.wiki.permissions import can, is_member, require
 from app.wiki.rendering import render_markdown
+from app.wiki.moderation import is_auto_approved
+from app.wiki.withdrawal import reviewer_names, withdraw_pending
 
 
 @bp.route("/wiki/<slug>/edit", methods=["GET", "POST"])
@@ -139,6 +141,8 @@ def render_editor(page, form, status=200, **context):
     if not form.licence.data:
         form.licence.data = current_app.config["WIKI_DEFAULT_LICENCE"]
     context.setdefault("known_tags", tagging.all_tag_names(member=is_member(current_user)))
+    context.setdefault("reviewed", not is_auto_approved(current_actor()))  # the help says who will read it
+    context.setdefault("reviewers", reviewer_names() if context["reviewed"] else [])
     response = render_htmx("pages/edit.html", "pages/_editor.html", status=status, page=page, form=form,
                            slug=page.slug if page else context.pop("slug"), **context)
     return keep_address(response) if request.method == "POST" else response
@@ -148,7 +152,10 @@ def announce_save(revision, merged=False):
     """Flash what became of a save: published, or waiting for review (and merged, if it was)."""
     if merged:
         flash(_("Someone else changed this page meanwhile; both changes were merged."), "info")
-    if revision.status == "pending":
+    if revision.status == "pending" and (names := reviewer_names()):
+        flash(_("Thank you! Your change is saved. It waits for review by a facilitator (%(names)s) before it is "
+                "published; until then you can still withdraw it from the page.", names=", ".join(names)), "success")
+    elif revision.status == "pending":
         flash(_("Thank you! Your change is saved and will be published once a facilitator has reviewed it."),
               "success")
     else:
@@ -196,3 +203,15 @@ def render_tags(page, form, *, editing: bool, status: int = 200, error=None):
     return render_htmx("pages/tags.html", "pages/_tags.html", status=status, page=page, form=form,
                        editing=editing, error=error, revision=visible_revision(page),
                        known_tags=tagging.all_tag_names(member=is_member(current_user)))
+
+
+@bp.post("/wiki/<slug>/withdraw")
+def withdraw(slug):
+    """Take back one's own change while it waits for review (only its author, only while pending)."""
+    page = load_page(slug)  # the domain checks it is their change, still waiting
+    withdraw_pending(page, author=current_actor())
+    if page.deleted:
+        flash(_("Your new page is withdrawn; nobody will review it."), "success")
+        return redirect(url_for("pages.portal"), 303)
+    flash(_("Your change is withdrawn; the page shows its published version again."), "success")
+    return redirect(url_for("pages.show", slug=page.slug), 303)
