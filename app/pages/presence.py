@@ -105,7 +105,7 @@ def merge(slug):
     if not form.validate_on_submit():
         return render_editor(page, form, status=422, **keep)
     base = form.base_number()
-    if base is None or base >= page.head.number:
+    if base is None or base == page.head.number:
         flash(_("Your text already builds on the latest version: there is nothing to merge."), "info")
         return render_editor(page, form, **keep)
     try:
