@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from app.extensions import db
 from app.models import Page, User
 from app.models.user import ROLES
+from app.attachments.cli import files_cli
 from app.operations.cli import COMMANDS as OPERATIONS_COMMANDS
 from app.wiki import bundles
 from app.wiki.errors import WikiError
@@ -81,5 +82,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(export)
     app.cli.add_command(import_pages)
+    app.cli.add_command(files_cli)
     for command in OPERATIONS_COMMANDS:  # backup, restore, setup-code
         app.cli.add_command(command)

@@ -18,6 +18,16 @@ DEFAULTS = {
     "WIKI_LOGIN_WINDOW_SECONDS": 900,
     "WIKI_PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For is trusted (0: none)
     "WIKI_FILES_PATH": None,  # uploaded files; default <instance>/files
+    "WIKI_MAX_UPLOAD_BYTES": 10 * 1024 * 1024,  # one uploaded file (413 beyond)
+    "WIKI_MAX_IMAGE_PIXELS": 80_000_000,  # a picture with more pixels is refused (pixel bombs; Pillow stops at 89M)
+    # Types accepted, read from the content (app.wiki.attachments.sniffing.TYPES names them); space separated.
+    "WIKI_UPLOAD_TYPES": "image/png image/jpeg image/gif image/webp image/svg+xml application/pdf text/plain "
+                         "text/csv text/markdown application/vnd.oasis.opendocument.text "
+                         "application/vnd.oasis.opendocument.spreadsheet application/vnd.oasis.opendocument.presentation "
+                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document "
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "
+                         "application/vnd.openxmlformats-officedocument.presentationml.presentation "
+                         "application/msword application/vnd.ms-excel application/vnd.ms-powerpoint",
     "WIKI_DEFAULT_LICENCE": "CC-BY-SA-4.0",
     "WIKI_LANGUAGE": "fr",
     "WIKI_MAX_BODY_BYTES": 1_000_000,
@@ -86,6 +96,20 @@ def load_env(config: dict, environ=os.environ) -> None:
         config["WIKI_PROXY_COUNT"] = parse_count("WIKI_PROXY_COUNT", environ["WIKI_PROXY_COUNT"])
     if "WIKI_FILES_PATH" in environ:
         config["WIKI_FILES_PATH"] = environ["WIKI_FILES_PATH"].strip() or None
+    if "WIKI_MAX_UPLOAD_BYTES" in environ:
+        config["WIKI_MAX_UPLOAD_BYTES"] = parse_size("WIKI_MAX_UPLOAD_BYTES", environ["WIKI_MAX_UPLOAD_BYTES"])
+    if "WIKI_UPLOAD_TYPES" in environ:
+        config["WIKI_UPLOAD_TYPES"] = environ["WIKI_UPLOAD_TYPES"].strip()
+
+
+def parse_size(name: str, value: str) -> int:
+    """A number of bytes from the environment: 10485760, or with a unit: 10MB, 500KB."""
+    text = value.strip().upper().removesuffix("B")
+    factor = {"K": 1024, "M": 1024**2, "G": 1024**3}.get(text[-1:], 1)
+    number = text[:-1] if factor > 1 else text
+    if not number.strip().isdigit() or int(number) == 0:
+        raise ValueError(f"{name} must be a size in bytes such as 10485760 or 10MB, got {value!r}")
+    return int(number) * factor
 
 
 def normalise_database_url(url: str) -> str:
@@ -108,6 +132,8 @@ def check(config: dict) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"WIKI_TIMEZONE must be a time zone name such as Europe/Paris, got {config['WIKI_TIMEZONE']!r}")
     config["BABEL_DEFAULT_TIMEZONE"] = config["WIKI_TIMEZONE"]
+    # A request must be able to carry one file of the allowed size (plus the form around it).
+    config["MAX_CONTENT_LENGTH"] = max(config["MAX_CONTENT_LENGTH"] or 0, config["WIKI_MAX_UPLOAD_BYTES"] + 2**20)
     for origin in config["WIKI_EMBED_ORIGINS"].split():
         if not origin.startswith(("https://", "http://")) or any(c in origin for c in ";,'\"") or origin.count("/") > 2:
             raise ValueError(f"WIKI_EMBED_ORIGINS must list origins such as https://example.org, got {origin!r}")

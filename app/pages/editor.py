@@ -14,6 +14,9 @@ from app.wiki import editing, licensing, page_templates, pages, presence, sectio
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import EditConflict, InvalidInput, NothingChanged, WikiError
 from app.wiki.permissions import can, is_member, require
+from app.wiki.attachments import links as file_links
+from app.wiki.attachments import names as file_names
+from app.wiki.attachments import uploads as file_uploads
 from app.wiki.rendering import render_markdown
 from app.wiki.moderation import is_auto_approved
 from app.wiki.withdrawal import reviewer_names, withdraw_pending
@@ -41,7 +44,8 @@ def edit_existing(page):
         return render_editor(page, form, status=422)
     try:
         event = sessions.clean_event(**form.event_fields())
-        result = editing.save_edit(page, title=form.title.data, body=full_body(page, form), summary=form.summary.data,
+        result = editing.save_edit(page, title=form.title.data, body=with_sent_file(page, full_body(page, form)),
+                                   summary=form.summary.data,
                                    author=current_actor(), base_revision=form.base_number(), tags=form.tags.data or "",
                                    licence=form.licence.data or None, licence_confirmed=form.licence_confirmed.data,
                                    event=event)
@@ -76,6 +80,16 @@ def open_editor(page, form, section: int | None):
             abort(404)
         form.body.data, form.section.data = text, str(section)
     return render_editor(page, form)
+
+
+def with_sent_file(page, body: str) -> str:
+    """A file chosen in the editor's plain file field (without script) is kept on the page, and its
+    Markdown is added at the end of the text (the script inserts it at the cursor instead)."""
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return body
+    attachment = file_uploads.add_attachment(page, filename=sent.filename, data=sent.read(), uploader=current_actor())
+    return body.rstrip() + "\n\n" + file_names.markdown_for(attachment.name, picture=attachment.is_picture)
 
 
 def full_body(page, form) -> str:
@@ -172,7 +186,10 @@ def preview(slug):
         body = editing.clean_body(form.body.data or "")
     except WikiError as error:
         return render_template("pages/_preview.html", error=error.message)
-    return render_template("pages/_preview.html", html=render_markdown(body))
+    html = render_markdown(body)
+    if page is not None:  # `attachments/<name>` shows the page's files, as on the page
+        html = file_links.resolve(html, url_for("pages.show", slug=page.slug))
+    return render_template("pages/_preview.html", html=html, missing_descriptions=file_links.missing_descriptions(html))
 
 
 @bp.route("/wiki/<slug>/tags", methods=["GET", "POST"])

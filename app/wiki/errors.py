@@ -105,3 +105,19 @@ class InvalidEvent(InvalidInput):
     def __init__(self, field: str, message):
         super().__init__(message)
         self.field = field
+
+
+class FileRefused(WikiError):
+    """An upload the wiki will not keep: its type, its content or its picture size."""
+
+    status_code = 422
+    default_message = _l("This file cannot be added.")
+
+    def __init__(self, message=None, status_code: int = 422):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class FileTooLarge(WikiError):
+    status_code = 413
+    default_message = _l("This file is too large.")

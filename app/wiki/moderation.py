@@ -1,7 +1,7 @@
 """Pending changes, modelled on MediaWiki's FlaggedRevs: who is published at once, approve, reject,
 and the review queue."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,6 +11,7 @@ from app.database import begin_write
 from app.extensions import db
 from app.models import Page, PageEvent, Revision, utcnow
 from app.wiki import journal, licensing, permissions
+from app.wiki.attachments.approval import approve_used, new_files
 from app.wiki.diffing import Diff, diff_texts
 from app.wiki.errors import InvalidInput, ReviewOutdated
 from app.wiki.revisions import add_revision, commit_changes, move_slug, slug_taken
@@ -73,6 +74,7 @@ def publish(page: Page, revision: Revision) -> None:
         page.visibility = "members"
     page.tags = tags_for(revision.tags)
     Event.of(revision).write_to(page)  # listings and the agenda read the published session from Page
+    approve_used(page, revision)  # the files it shows become visible to visitors
     journal.bump_change_seq(page)
 
 
@@ -184,6 +186,7 @@ class ReviewItem:
     head: Revision
     pending: list[Revision]
     diff: Diff
+    files: list = field(default_factory=list)  # files waiting for approval (app.wiki.attachments.approval)
 
     @property
     def authors(self) -> list[str]:
@@ -194,7 +197,8 @@ def review_item(page: Page) -> ReviewItem:
     """What a reviewer needs for one page: the diff from published to head and who wrote it."""
     published = page.published
     return ReviewItem(page=page, published=published, head=page.head, pending=pending_revisions(page),
-                      diff=diff_texts(published.body if published else "", page.head.body))
+                      diff=diff_texts(published.body if published else "", page.head.body),
+                      files=new_files(page))
 
 
 def review_items(*, page: int = 1) -> list[ReviewItem]:

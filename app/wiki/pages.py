@@ -8,7 +8,8 @@ from markupsafe import Markup
 from app.extensions import db
 from app.models import Link, Page, Redirect, Revision
 from app.wiki.permissions import readable_pages_filter
-from app.wiki.rendering import render_markdown, wiki_link_targets
+from app.wiki.attachments.links import resolve as resolve_files
+from app.wiki.rendering import page_url_builder, render_markdown, wiki_link_targets
 
 # What a page view shows, loaded with the page in one query (no lazy loads while rendering).
 PAGE_VIEW_LOADS = (
@@ -56,10 +57,12 @@ def history(page: Page) -> list[Revision]:
 
 def rendered_html(revision: Revision) -> Markup:
     """The revision's HTML: the copy saved with it, or rendered now (without writing: a read stays a read;
-    the page-view cache keeps the result, and the next save of a linking page stores it again)."""
-    if revision.html is not None:
-        return Markup(revision.html)
-    return render_markdown(revision.body)
+    the page-view cache keeps the result, and the next save of a linking page stores it again), with its
+    `attachments/<name>` references pointed at the page's files."""
+    html = revision.html if revision.html is not None else render_markdown(revision.body)
+    if "attachments/" not in html:
+        return Markup(html)
+    return resolve_files(html, page_url_builder()(revision.page.slug))
 
 
 def page_slugs(page: Page) -> list[str]:

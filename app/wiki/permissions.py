@@ -4,7 +4,7 @@ question, checked on the server: role names are compared here and nowhere else."
 import sqlalchemy as sa
 from flask import current_app
 
-from app.models import Page
+from app.models import Attachment, Page
 from app.wiki.errors import PermissionDenied
 
 VISITOR, VOLUNTEER, FACILITATOR, ADMIN = "visitor", "volunteer", "facilitator", "admin"
@@ -21,6 +21,7 @@ MIN_ROLE = {
     "delete": FACILITATOR,
     "undelete": FACILITATOR,
     "view_pending": VOLUNTEER,
+    "upload": VOLUNTEER,  # add files to a page (never anonymous, even on an open wiki)
     "view_deleted": FACILITATOR,
     "review": FACILITATOR,
     "protect": FACILITATOR,
@@ -64,7 +65,7 @@ def can(user, action: str, page=None) -> bool:
             return False  # never published: only members know it exists (as readable_pages_filter says)
         if page.deleted and action not in ("undelete", "view_deleted") and rank < ROLE_RANK[FACILITATOR]:
             return False
-        if page.protected and action in ("edit", "rename", "restore") and rank < ROLE_RANK[FACILITATOR]:
+        if page.protected and action in ("edit", "rename", "restore", "upload") and rank < ROLE_RANK[FACILITATOR]:
             return False
     if action in ("edit", "create", "restore") and rank == ROLE_RANK[VISITOR]:
         return bool(current_app.config["WIKI_ANONYMOUS_EDITS"])
@@ -95,3 +96,11 @@ def readable_pages_filter(*, member: bool):
     if member:
         return Page.deleted.is_(False)
     return sa.and_(Page.deleted.is_(False), Page.visibility == "public", Page.published_id.is_not(None))
+
+
+def readable_attachments_filter(*, member: bool):
+    """Which files a reader may fetch: those of the pages readable_pages_filter gives them; a visitor
+    only the approved ones (an untrusted volunteer's file waits for a facilitator's approval)."""
+    if member:
+        return readable_pages_filter(member=True)
+    return sa.and_(readable_pages_filter(member=False), Attachment.approved.is_(True))

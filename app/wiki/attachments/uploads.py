@@ -1,0 +1,75 @@
+"""Adding a file to a page: size, type from the content, pictures cleaned, bytes stored by hash,
+then one short write for the row (the file work happens before the write lock is taken)."""
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.database import begin_write
+from app.extensions import db
+from app.models import Attachment, Page
+from app.wiki import moderation, permissions
+from app.wiki.attachments import images, names, sniffing, storage
+from app.wiki.errors import FileRefused, FileTooLarge
+
+MAX_NAME_NUMBER = 1000
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+
+
+def check_size(size: int) -> None:
+    """FileTooLarge (413) beyond WIKI_MAX_UPLOAD_BYTES, FileRefused for an empty file."""
+    limit = current_app.config["WIKI_MAX_UPLOAD_BYTES"]
+    if size > limit:
+        raise FileTooLarge(_("This file is too large (%(size)s MB); the limit is %(limit)s MB.",
+                             size=megabytes(size), limit=megabytes(limit)))
+    if size == 0:
+        raise FileRefused(_("This file is empty."))
+
+
+def add_attachment(page: Page, *, filename: str, data: bytes, uploader, uploader_label: str = "",
+                   approved: bool | None = None, imported: bool = False) -> Attachment:
+    """Keep a file on a page under a safe name (a new name if another content holds it already).
+
+    The same content sent again under the same name gives back the file already there. `approved`
+    defaults to whether the uploader's edits are published at once; `imported` files (flask import)
+    come with their pages, without an uploader."""
+    if not imported:
+        permissions.require(uploader, "upload", page)
+    check_size(len(data))
+    kind = sniffing.check_type(data, filename, sniffing.allowed_types(current_app.config["WIKI_UPLOAD_TYPES"]))
+    width = height = None
+    thumbnails = {}
+    if kind.raster:
+        picture = images.process(data, kind.mime, max_pixels=current_app.config["WIKI_MAX_IMAGE_PIXELS"])
+        data, width, height, thumbnails = picture.data, picture.width, picture.height, picture.thumbnails
+    sha256 = storage.write_blob(data)
+    for thumbnail_width, thumbnail in thumbnails.items():
+        storage.write_blob(thumbnail, sha256, thumbnail_width)
+    if approved is None:
+        approved = moderation.is_auto_approved(uploader)
+    base_name = names.safe_name(filename, kind.extension)
+    begin_write(page)
+    taken = {a.name: a for a in db.session.scalars(sa.select(Attachment).where(
+        Attachment.page_id == page.id, Attachment.name.like(f"{base_name.rpartition('.')[0]}%")))}
+    for number in range(1, MAX_NAME_NUMBER):
+        name = base_name if number == 1 else names.numbered(base_name, number)
+        existing = taken.get(name)
+        if existing is not None and existing.sha256 == sha256:
+            existing.approved = existing.approved or approved
+            db.session.commit()
+            return existing
+        if existing is None:
+            break
+    else:
+        raise FileRefused(_("Too many files of this page have this name; rename the file and try again."))
+    attachment = Attachment(page_id=page.id, name=name, original_name=(filename or "")[:300], sha256=sha256,
+                            mime_type=kind.mime, size=len(data), width=width, height=height,
+                            uploader_id=uploader.id if uploader is not None else None,
+                            uploader_label="" if uploader is not None else uploader_label[:80],
+                            approved=approved)
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
