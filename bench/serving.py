@@ -108,7 +108,7 @@ def load_with_wrk(port, paths, duration, connections, cookie="", language="") ->
         script.write_text(WRK_SCRIPT)
         listing.write_text("\n".join(paths) + "\n")
         env = {**os.environ, "BENCH_PATHS": str(listing), "BENCH_COOKIE": cookie, "BENCH_LANGUAGE": language}
-        output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "-s", str(script),
+        output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "-s", str(script),
                                  f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True,
                                 env=env).stdout
     figures = json.loads(re.search(r"^BENCH (.*)$", output, re.M).group(1))

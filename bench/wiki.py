@@ -139,7 +139,7 @@ def run(pages: int, duration: float, connections: int, edits: int, revisions: in
     try:
         results["warm_seconds"] = round(visit_all(wiki.port, views + ["/", "/agenda"]), 1)
         for paths in endpoints.values():
-            load(wiki.port, paths[:50], 0.3, 2)  # imports, search index, rendered HTML
+            load(wiki.port, paths[:50], 1, 2)  # imports, search index, rendered HTML
         cookie = sign_in(wiki.port)
         visit_all(wiki.port, views, cookie=cookie)
         results["floor"] = load(floor.port, ["/"], duration, connections)

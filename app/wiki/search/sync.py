@@ -12,6 +12,7 @@ schedule_catch_up(), which only marks this process's handle as behind. Serving a
 blueprint (app/search/__init__.py) sees the mark and catches up after the response is sent; anywhere
 else the next query catches up first, because it compares the watermark with the database."""
 
+import json
 import logging
 import time
 
@@ -19,7 +20,6 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
-from whoosh.writing import CLEAR
 
 from app.extensions import db
 from app.models import Page, Revision, Tag, page_tags
@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 MERGE_FACTOR = 8
-MAX_MERGE_TIER = 2  # segments of up to 99 documents
+MAX_SEGMENTS = 48  # past this, a catch-up merges even without the optimize timer
 REQUEST_BUDGET_SECONDS = 2.0  # a catch-up stops after this (checked after every page) and answers
 REBUILD_LOCK_WAIT_SECONDS = 60.0
+CHECKPOINT_PAGES = 2000  # a rebuild commits this often: where an interrupted one resumes
 
 
 # --- The post-commit step -------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def index_next_batch(index: SearchIndex, *, deadline: float | None = None) -> bo
             if deadline is not None and time.monotonic() > deadline:
                 break
         replace_document(writer, searcher, "id", META_ID, meta_fields(rows[done - 1].change_seq))
-        writer.commit(mergetype=merge_by_tier)
+        writer.commit(mergetype=merge_on_request)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
@@ -146,22 +147,59 @@ def replace_document(writer, searcher, fieldname: str, key: str, fields: dict | 
         writer.add_document(**fields)
 
 
-def merge_by_tier(writer, segments):
-    """Whoosh merge policy: once MERGE_FACTOR segments share a size tier (1-9 documents or 10-99),
-    merge them into one. Each edit adds a one-page segment; this keeps segments few and merges small
-    (Whoosh's default policy soon merges hundreds of pages inside a request). `search rebuild`
-    compacts everything into one segment."""
-    tiers: dict[int, list] = {}
-    for segment in segments:
-        tiers.setdefault(len(str(max(segment.doc_count(), 1))), []).append(segment)
-    for tier, group in sorted(tiers.items()):
-        if tier <= MAX_MERGE_TIER and len(group) >= MERGE_FACTOR:
-            for segment in group:
-                reader = SegmentReader(writer.storage, writer.schema, segment)
-                writer.add_reader(reader)
-                reader.close()
-            return [segment for segment in segments if segment not in group]
+def merge_on_request(writer, segments):
+    """Whoosh merge policy for catch-ups, which run in web workers: only cheap merges. Each edit adds
+    a one-page segment; once MERGE_FACTOR segments of fewer than 10 documents exist they are merged
+    (at most 72 documents: milliseconds). Larger merges wait for `flask search optimize`, run by a
+    timer (docs/architecture.md, "Search"), so a save never waits behind one; if no timer runs and
+    more than MAX_SEGMENTS accumulate, a catch-up merges all but the largest anyway (slow, but rare:
+    about once per thousand edits), so searches never degrade without bound."""
+    small = [segment for segment in segments if segment.doc_count_all() < 10]
+    if len(small) >= MERGE_FACTOR:
+        return merge_segments(writer, segments, small)
+    if len(segments) > MAX_SEGMENTS:
+        return merge_all_but_largest(writer, segments)
     return segments
+
+
+def merge_all_but_largest(writer, segments):
+    """Whoosh merge policy for `flask search optimize`: every segment but the largest (usually the
+    rebuild's) into one; merging the largest too costs a rebuild's time, for little gain."""
+    if len(segments) < 3:
+        return segments
+    largest = max(segments, key=lambda segment: segment.doc_count_all())
+    return merge_segments(writer, segments, [segment for segment in segments if segment is not largest])
+
+
+def merge_segments(writer, segments, group):
+    """Add `group`'s documents to the segment being written; return the segments kept as they are."""
+    for segment in group:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in group]
+
+
+def optimize(*, full: bool = False) -> int:
+    """Merge what catch-ups left (`flask search optimize`, run by a timer): every segment but the
+    largest, or all of them with `full`. Waits for the lock; returns the segments left."""
+    index = current_index()
+    writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS, codec=whoosh_internals.codec())
+    try:
+        if full:
+            writer.commit(optimize=True)
+        else:
+            writer.commit(mergetype=merge_all_but_largest)
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    return segment_count()
+
+
+def segment_count() -> int:
+    """How many segments the index's latest commit has (what a search reads one by one)."""
+    return len(current_index().searcher().reader().leaf_readers())
 
 
 # --- Reading the database -------------------------------------------------------------------------
@@ -201,30 +239,106 @@ def page_fields(row, tags) -> dict:
 
 # --- Rebuilding -----------------------------------------------------------------------------------
 
-def rebuild() -> int:
-    """Index every page again from the database, in one commit; return how many pages are indexed.
+def quiet(done: int, total: int) -> None:
+    """The default progress callable: tells no one (app.cli_progress draws a bar on a terminal)."""
 
-    Waits for a running catch-up instead of skipping. Pages changed meanwhile get a change_seq
-    above `target`, so the next catch-up indexes them."""
+
+def rebuild(*, progress=quiet, restart: bool = False) -> int:
+    """Index every page again from the database; return how many pages are indexed.
+
+    Pages are replaced in place, oldest change first, up to the change sequence at the start
+    (`target`), in commits of CHECKPOINT_PAGES, so readers always have a whole index (each page is
+    its old or its new document) and catch-ups go on between commits; pages changed meanwhile get a
+    change_seq above `target` and the next catch-up indexes them. The position is kept beside the
+    index after each commit (RebuildState): an interrupted rebuild resumes there, unless `restart`.
+    At the end, documents of pages no longer in the database are removed and the index is merged
+    into one segment. `progress(done, total)` is told after every batch (app.cli_progress)."""
     index = current_index()
     if not index.usable():
         index.recreate("missing or unreadable", force=True)
-    writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS, codec=whoosh_internals.codec())
-    count = 0
-    try:
+    state = RebuildState(index.path)
+    if restart or not state.load():
         with db.engine.connect() as connection:
             target = connection.execute(sa.select(sa.func.max(Page.change_seq))).scalar()
-            mark = NOTHING_INDEXED
-            while rows := changed_pages(connection, after=mark, limit=BATCH_SIZE, upto=target):
+        state.start(NOTHING_INDEXED if target is None else target)
+    with db.engine.connect() as connection:
+        total = connection.execute(sa.select(sa.func.count()).select_from(Page)
+                                   .where(Page.change_seq <= state.target)).scalar()
+    progress(state.done, total)
+    while not rebuild_checkpoint(index, state, progress, total):
+        pass
+    state.clear()
+    return state.indexed
+
+
+def rebuild_checkpoint(index: SearchIndex, state: "RebuildState", progress, total: int) -> bool:
+    """Index up to CHECKPOINT_PAGES more pages in one commit; True once every page is done (then the
+    last commit also removes what the database no longer has and merges the index into one segment)."""
+    writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS, codec=whoosh_internals.codec())
+    try:
+        searcher, processed, finished = index.searcher(), 0, False
+        with db.engine.connect() as connection:
+            while processed < CHECKPOINT_PAGES:
+                rows = changed_pages(connection, after=state.mark, limit=BATCH_SIZE, upto=state.target)
+                if not rows:
+                    finished = True
+                    break
                 tags = tags_by_page(connection, [row.id for row in rows])
-                for row in filter(is_readable, rows):
-                    writer.add_document(**page_fields(row, tags.get(row.id, ())))
-                    count += 1
-                mark = rows[-1].change_seq
-        writer.add_document(**meta_fields(NOTHING_INDEXED if target is None else target))
-        writer.commit(mergetype=CLEAR)  # the new segment replaces every old one, atomically for readers
+                for row in rows:
+                    replace_page(writer, searcher, row, tags.get(row.id, ()))
+                state.advance(rows[-1].change_seq, len(rows), sum(map(is_readable, rows)))
+                processed += len(rows)
+                progress(state.done, total)
+            if finished:
+                known = {str(page_id) for page_id in connection.execute(sa.select(Page.id)).scalars()}
+        if finished:
+            for key in list(searcher.lexicon("id")):
+                if key.decode() not in known and key.decode() != META_ID:
+                    writer.delete_by_term("id", key.decode())
+            watermark = max(index.watermark(), state.target)
+            replace_document(writer, searcher, "id", META_ID, meta_fields(watermark))
+            writer.commit(optimize=True)
+        else:
+            writer.commit(merge=False)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
         raise
-    return count
+    state.save()
+    return finished
+
+
+class RebuildState:
+    """Where a rebuild stands, in a small JSON file beside the index folder (`<index>.rebuild.json`),
+    written after each of its commits: the target change_seq, the last one indexed, the counts."""
+
+    def __init__(self, index_path):
+        self.path = index_path.parent / f"{index_path.name}.rebuild.json"
+        self.target, self.mark, self.done, self.indexed = NOTHING_INDEXED, NOTHING_INDEXED, 0, 0
+
+    def load(self) -> bool:
+        try:
+            saved = json.loads(self.path.read_text())
+            self.target, self.mark, self.done, self.indexed = (int(saved[k]) for k in ("target", "mark", "done", "indexed"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return True
+
+    def start(self, target: int) -> None:
+        self.target, self.mark, self.done, self.indexed = target, NOTHING_INDEXED, 0, 0
+        self.save()
+
+    def advance(self, mark: int, done: int, indexed: int) -> None:
+        self.mark, self.done, self.indexed = mark, self.done + done, self.indexed + indexed
+
+    def save(self) -> None:
+        aside = self.path.with_suffix(".tmp")
+        aside.write_text(json.dumps({"target": self.target, "mark": self.mark, "done": self.done,
+                                     "indexed": self.indexed}))
+        aside.replace(self.path)
+
+    def resumable(self) -> bool:
+        return self.path.exists()
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)

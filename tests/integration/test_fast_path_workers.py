@@ -1,0 +1,80 @@
+"""The visitors' fast path across processes: two gunicorn servers (two "machines": each its own
+instance folder, so its own stored answers) with two workers each, on one database. A visitor's
+stored view is never stale after an edit made through the other server, never shows pending or
+members-only text, and a signed-in member never gets it."""
+
+import shutil
+from types import SimpleNamespace
+
+from app.extensions import db
+from app.models import User
+from app.wiki import editing
+from tests.integration.served import Browser, Server, form_fields, served_wiki, shows_text
+
+__all__ = ["served_wiki"]  # the fixture, imported for pytest
+
+SLUG = "guide-du-benevole"
+VIEWS = 8  # enough that both workers of a server answer (and store) the page
+
+
+def other_machine(wiki) -> Server:
+    """A second server on the same database with its own instance folder (another machine)."""
+    instance = wiki.tmp_path / "other-machine"
+    instance.mkdir()
+    shutil.copy(wiki.instance / "config.py", instance / "config.py")
+    machine = SimpleNamespace(instance=instance, database=wiki.database, secret=wiki.secret, tmp_path=wiki.tmp_path)
+    server = Server(machine, 2)
+    wiki.servers.append(server)
+    server.start()
+    return server
+
+
+def save(browser: Browser, slug: str, body: str) -> None:
+    form = form_fields(browser.get(f"/wiki/{slug}/edit").text, f"/wiki/{slug}/edit")
+    form["body"] = body
+    answer = browser.post(f"/wiki/{slug}/edit", form)
+    assert answer.status == 303, answer.status
+    browser.follow(answer)
+
+
+def visitor_views(server: Server, slug: str = SLUG) -> list:
+    visitor = Browser(server.base)
+    answers = [visitor.get(f"/wiki/{slug}") for _ in range(VIEWS)]
+    assert not visitor.cookies, "a visitor's page view must not start a session"
+    return answers
+
+
+def test_a_visitor_s_stored_view_follows_edits_made_on_another_machine(served_wiki):
+    wiki = served_wiki
+    with wiki.app.app_context():
+        admin = db.session.scalar(db.select(User).where(User.name == "Admin Gare"))
+        editing.create_page(title="Guide du bénévole", body="Première version du guide.", author=admin, slug=SLUG)
+        db.session.remove()
+    wiki.add_user("Fanny Facilite", role="facilitator")
+    wiki.add_user("Nina Nouvelle")
+    here, there = wiki.serve(workers=2), other_machine(wiki)
+    for server in (here, there):
+        assert all(shows_text(a.text, "Première version du guide.") for a in visitor_views(server))
+
+    facilitator = Browser(there.base)
+    facilitator.sign_in("Fanny Facilite")
+    save(facilitator, SLUG, "Deuxième version, écrite ailleurs.")
+    for answer in visitor_views(here):  # the very next views, on every worker of the other machine
+        assert answer.status == 200 and shows_text(answer.text, "Deuxième version, écrite ailleurs.")
+        assert "Première version du guide." not in answer.text
+
+    newcomer = Browser(here.base)
+    newcomer.sign_in("Nina Nouvelle")
+    save(newcomer, SLUG, "Texte en attente PENDING-MARK.")
+    for server in (here, there):
+        for answer in visitor_views(server):
+            assert "PENDING-MARK" not in answer.text and shows_text(answer.text, "Deuxième version, écrite ailleurs.")
+    member_view = newcomer.get(f"/wiki/{SLUG}").text  # a member sees the head, never the visitors' answer
+    assert "PENDING-MARK" in member_view and "Nina Nouvelle" in member_view
+
+    form = form_fields(facilitator.get(f"/wiki/{SLUG}").text, f"/wiki/{SLUG}/visibility")
+    form["visibility"] = "members"
+    assert facilitator.post(f"/wiki/{SLUG}/visibility", form).status in (200, 303)
+    for server in (here, there):
+        for answer in visitor_views(server):
+            assert answer.status == 404 and "Deuxième version" not in answer.text
