@@ -46,9 +46,12 @@ def presence_timing() -> dict:
 
 @bp.app_template_global()
 def page_reuse(page):
-    """The "Réutiliser cette page" attribution of a page (its published state), for its article."""
-    return reuse.attribution(page, page_url=url_for("pages.show", slug=page.slug, _external=True),
-                             site_name=current_app.config["WIKI_SITE_NAME"])
+    """The "Réutiliser cette page" attribution of a page (its published state), for its article.
+    Its address is on WIKI_BASE_URL when set (the wiki's public address), else on this request's host."""
+    base = (current_app.config.get("WIKI_BASE_URL") or "").rstrip("/")
+    address = base + url_for("pages.show", slug=page.slug) if base else url_for("pages.show", slug=page.slug,
+                                                                                   _external=True)
+    return reuse.attribution(page, page_url=address, site_name=current_app.config["WIKI_SITE_NAME"])
 
 
 @bp.get("/wiki/<slug>/presence")

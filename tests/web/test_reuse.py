@@ -132,6 +132,13 @@ def test_cached_views_give_each_host_its_own_address(app, two_authors):
     assert "https://wiki.example.org/wiki/charte" in snippet(text, "text") and "evil.example" not in text
 
 
+def test_the_wikis_public_address_is_used_when_set(app_config, app, two_authors):
+    app.config["WIKI_BASE_URL"] = "https://wiki.example.org/"
+    text = app.test_client().get(f"/wiki/{two_authors}", base_url="http://evil.example").get_data(as_text=True)
+    assert "https://wiki.example.org/wiki/charte (version du" in snippet(text, "text")
+    assert "evil.example" not in text
+
+
 def test_hostile_titles_and_names_stay_text_in_every_format(app, client, make_user):
     author = app.test_client()
     login_as(author, make_user('<img src=x onerror=alert(1)>](javascript:alert(1))', role="volunteer", trusted=True))
