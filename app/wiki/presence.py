@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 
 from app.database import begin_write
@@ -76,6 +77,14 @@ def cutoff(now: datetime) -> datetime:
 def heartbeat(page: Page, *, user, key: str | None, base_revision: int | None) -> str:
     """Record that this editor is open now, purging expired ones; returns its key (a new one when
     none was given, or when the key is not this person's)."""
+    try:
+        return record_heartbeat(page, user=user, key=key, base_revision=base_revision)
+    except IntegrityError:  # the same editor's two requests raced to create its row (PostgreSQL): it exists now
+        db.session.rollback()
+        return record_heartbeat(page, user=user, key=key, base_revision=base_revision)
+
+
+def record_heartbeat(page: Page, *, user, key: str | None, base_revision: int | None) -> str:
     now = utcnow()
     user_id = user.id if user is not None else None
     begin_write()
