@@ -54,7 +54,7 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
 
-BLUEPRINTS = ("pages", "auth", "review", "admin", "changes", "search", "tags", "exports", "operations", "agenda", "api", "attachments")
+BLUEPRINTS = ("pages", "auth", "review", "admin", "changes", "search", "tags", "exports", "operations", "agenda", "api", "attachments", "following")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from app.extensions import db
 from app.models import Page, User
 from app.models.user import ROLES
+from app.following.cli import notify_cli
 from app.attachments.cli import files_cli
 from app.operations.cli import COMMANDS as OPERATIONS_COMMANDS
 from app.wiki import bundles
@@ -24,12 +25,13 @@ user_cli = AppGroup("user", help="Manage accounts.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--email", default=None)
 def create_user(name, role, password, email):
-    """Create an account (asks for the password if not given)."""
+    """Create an account (asks for the password if not given); --email is where its mail goes."""
     from app.wiki.accounts import create_user as create
     from app.wiki.errors import WikiError
+    from app.wiki.notifications import clean_email
 
     try:
-        user = create(name=name, password=password, role=role, email=email)
+        user = create(name=name, password=password, role=role, email=clean_email(email))
     except WikiError as error:
         raise click.ClickException(str(error.message)) from error
     click.echo(f"Created {user.role} {user.name}.")
@@ -79,6 +81,7 @@ def import_pages(path):
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
+    app.cli.add_command(notify_cli)
     app.cli.add_command(demo)
     app.cli.add_command(export)
     app.cli.add_command(import_pages)

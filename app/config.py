@@ -35,6 +35,9 @@ DEFAULTS = {
     "WIKI_HOME_PAGE": "accueil",  # slug of the page shown on the portal
     "WIKI_TIMEZONE": "Europe/Paris",  # sessions' times are local to this zone; dates are shown in it
     "WIKI_EMBED_ORIGINS": "",  # origins (space separated) that may frame /agenda/embed; none by default
+    "WIKI_SMTP_URL": "",  # smtp://user:pw@host:587 or smtps://…; empty: mail is off (app.wiki.mail.settings)
+    "WIKI_MAIL_FROM": "",  # the sender of notification mails, needed with WIKI_SMTP_URL
+    "WIKI_BASE_URL": "",  # the wiki's public address (links in mails, the reuse block), e.g. https://wiki.example.org
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Static URLs carry a content hash (app.web.assets.static_url), so browsers may keep them for a year.
     "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
@@ -96,6 +99,9 @@ def load_env(config: dict, environ=os.environ) -> None:
         config["WIKI_PROXY_COUNT"] = parse_count("WIKI_PROXY_COUNT", environ["WIKI_PROXY_COUNT"])
     if "WIKI_FILES_PATH" in environ:
         config["WIKI_FILES_PATH"] = environ["WIKI_FILES_PATH"].strip() or None
+    for name in ("WIKI_SMTP_URL", "WIKI_MAIL_FROM", "WIKI_BASE_URL"):
+        if name in environ:
+            config[name] = environ[name].strip()
     if "WIKI_MAX_UPLOAD_BYTES" in environ:
         config["WIKI_MAX_UPLOAD_BYTES"] = parse_size("WIKI_MAX_UPLOAD_BYTES", environ["WIKI_MAX_UPLOAD_BYTES"])
     if "WIKI_UPLOAD_TYPES" in environ:
@@ -134,6 +140,12 @@ def check(config: dict) -> None:
     config["BABEL_DEFAULT_TIMEZONE"] = config["WIKI_TIMEZONE"]
     # A request must be able to carry one file of the allowed size (plus the form around it).
     config["MAX_CONTENT_LENGTH"] = max(config["MAX_CONTENT_LENGTH"] or 0, config["WIKI_MAX_UPLOAD_BYTES"] + 2**20)
+    if config["WIKI_SMTP_URL"] and not config["WIKI_SMTP_URL"].startswith(("smtp://", "smtps://")):
+        raise ValueError("WIKI_SMTP_URL must look like smtp://user:password@host:587 or smtps://user:password@host:465")
+    if config["WIKI_SMTP_URL"] and "@" not in config["WIKI_MAIL_FROM"]:
+        raise ValueError("WIKI_MAIL_FROM must be set (e.g. \"Gare centrale <wiki@example.org>\") when WIKI_SMTP_URL is")
+    if config["WIKI_BASE_URL"] and not config["WIKI_BASE_URL"].startswith(("https://", "http://")):
+        raise ValueError(f"WIKI_BASE_URL must be the wiki's address such as https://wiki.example.org, got {config['WIKI_BASE_URL']!r}")
     for origin in config["WIKI_EMBED_ORIGINS"].split():
         if not origin.startswith(("https://", "http://")) or any(c in origin for c in ";,'\"") or origin.count("/") > 2:
             raise ValueError(f"WIKI_EMBED_ORIGINS must list origins such as https://example.org, got {origin!r}")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.database import begin_write
 from app.extensions import db
 from app.models import Page, PageEvent, Revision, utcnow
-from app.wiki import journal, licensing, permissions
+from app.wiki import following, journal, licensing, notifications, permissions
 from app.wiki.attachments.approval import approve_used, new_files
 from app.wiki.diffing import Diff, diff_texts
 from app.wiki.errors import InvalidInput, ReviewOutdated
@@ -40,9 +40,11 @@ def settle_new_revision(page: Page, revision: Revision, author) -> None:
     published = page.published
     if published is not None and has_pending_before(page, revision) and same_content(revision, published):
         # The edit returns the page to its published text: nothing is pending any more.
+        following.follow_as_author(page, author)
         supersede_pending(page, revision)
         publish(page, revision)
         return
+    following.follow_as_author(page, author)
     base_is_published = revision.parent_id is None or revision.parent_id == page.published_id
     if is_auto_approved(author) and base_is_published:
         publish(page, revision)
@@ -63,6 +65,7 @@ def publish(page: Page, revision: Revision) -> None:
 
     Internal text stays between members: publishing it makes the page members-only. Leaving the
     internal licence later does not make the page public again; a facilitator decides that."""
+    previous = page.published
     revision.status = "approved"
     move_to_published_name(page, revision)
     page.published = revision
@@ -76,6 +79,7 @@ def publish(page: Page, revision: Revision) -> None:
     Event.of(revision).write_to(page)  # listings and the agenda read the published session from Page
     approve_used(page, revision)  # the files it shows become visible to visitors
     journal.bump_change_seq(page)
+    notifications.record_change(page, revision, previous)  # followers learn of published changes only
 
 
 def move_to_published_name(page: Page, revision: Revision) -> None:
@@ -123,11 +127,13 @@ def review_pending(page: Page, status: str, *, reviewer, comment: str, reviewed:
     if reviewed is not None and reviewed != page.head.number:
         raise ReviewOutdated()
     now = utcnow()
-    for revision in pending_revisions(page):
+    reviewed_revisions = pending_revisions(page)
+    for revision in reviewed_revisions:
         revision.status = status
         revision.reviewer = reviewer
         revision.reviewed_at = now
         revision.review_comment = comment
+    notifications.record_verdict(page, reviewed_revisions, status, reviewer=reviewer, comment=comment)
 
 
 def approve(page: Page, *, reviewer, comment: str = "", reviewed: int | None = None) -> Revision:
