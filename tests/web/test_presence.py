@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import create_app
 from app.extensions import db
 from app.models import EditorPresence, User, utcnow
 from app.wiki import editing, page_settings, pages, presence
@@ -288,3 +289,18 @@ def test_anonymous_editors_appear_as_visitors_on_an_open_wiki(open_wiki, app, cl
     assert beat(visitor, page_slug).status_code == 200
     text = look(client_as("volunteer", name="Ana"), page_slug).get_data(as_text=True)
     assert "Un visiteur modifie cette page depuis moins d’une minute" in text
+
+
+def test_presence_is_shared_by_every_worker_and_machine(app, app_config, client_as, page_slug):
+    """Two app instances on one database (two workers, or two machines): an editor beating on one
+    is seen from the other, and its end too."""
+    other = create_app(app_config)
+    ana = client_as("volunteer", name="Ana")
+    key = key_of(beat(ana, page_slug))
+    reader = other.test_client()
+    assert "Ana modifie" in look(reader, page_slug).get_data(as_text=True)
+    ana.post(f"/wiki/{page_slug}/presence/leave", data={"editor_key": key})
+    assert "Ana modifie" not in look(reader, page_slug).get_data(as_text=True)
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
