@@ -94,3 +94,11 @@ def followers_of(page: Page) -> set[int]:
     tag_ids = sa.select(page_tags.c.tag_id).where(page_tags.c.page_id == page.id)
     return set(db.session.scalars(sa.select(Follow.user_id).where(
         sa.or_(Follow.page_id == page.id, Follow.tag_id.in_(tag_ids)))))
+
+
+def move_tag_follows(old: Tag, target: Tag) -> None:
+    """A tag merged into another: its followers follow the one it became (no commit)."""
+    already = sa.select(Follow.user_id).where(Follow.tag_id == target.id)
+    db.session.execute(sa.update(Follow).where(Follow.tag_id == old.id, Follow.user_id.not_in(already))
+                       .values(tag_id=target.id).execution_options(synchronize_session=False))
+    db.session.execute(sa.delete(Follow).where(Follow.tag_id == old.id).execution_options(synchronize_session=False))

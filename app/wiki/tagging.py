@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from app.database import begin_write
 from app.extensions import db
 from app.models import Page, Tag, page_tags
-from app.wiki import journal
+from app.wiki import following, journal
 from app.wiki.errors import InvalidInput
 from app.wiki.permissions import readable_pages_filter
 from app.wiki.revisions import commit_changes
@@ -112,6 +112,7 @@ def rename_tag(tag: Tag, new_name: str, *, by) -> Tag:
             if target not in page.tags:
                 page.tags.append(target)
             page.tags.remove(tag)
+        following.move_tag_follows(tag, target)
         db.session.delete(tag)
     for page in pages:
         journal.bump_change_seq(page)

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Notification, OutgoingMail, User
-from app.wiki import editing, following, moderation, notifications
+from app.models import Follow, Notification, OutgoingMail, User
+from app.wiki import editing, following, moderation, notifications, tagging
 from app.wiki.accounts import create_user
 from app.wiki.mail import batches, queue
 from app.wiki.mail.links import unsubscribe_token, user_id_from_token
@@ -104,3 +104,16 @@ def test_settings_refuse_unknown_values(ctx):
     notifications.update_settings(bea, period="weekly", follow_own_edits=False, mail_enabled=False)
     assert (following.settings_of(bea).period, following.settings_of(bea).mail_enabled) == ("weekly", False)
     assert db.session.get(User, bea.id) is not None
+
+
+def test_merging_a_tag_keeps_its_followers(ctx):
+    fanny, bea, cyril = people(("Fanny", "facilitator", False), ("Bea", "volunteer", False), ("Cyril", "volunteer", False))
+    editing.create_page(title="A", body="x", author=fanny, tags="Gouvernance")
+    editing.create_page(title="B", body="x", author=fanny, tags="Statuts")
+    old, target = tagging.find_tag("gouvernance"), tagging.find_tag("statuts")
+    following.follow(bea, tag=old)
+    following.follow(cyril, tag=old)
+    following.follow(cyril, tag=target)
+    merged = tagging.rename_tag(old, "Statuts", by=fanny)
+    assert following.is_following(bea, tag=merged) and following.is_following(cyril, tag=merged)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Follow).where(Follow.tag_id.is_not(None))) == 2
