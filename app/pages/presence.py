@@ -7,6 +7,7 @@ HEARTBEAT_SECONDS; both answer 204 when what they show has not changed (`state`)
 
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp
@@ -17,9 +18,10 @@ from app.pages.editor import field_error, full_body, render_editor
 from app.pages.forms import EditForm
 from app.pages.loading import load_page
 from app.web.actors import current_actor
-from app.wiki import presence, reuse, sessions
+from app.wiki import pages, presence, reuse, sessions
 from app.wiki.diffing import diff_texts
 from app.wiki.errors import WikiError
+from app.wiki.permissions import can
 
 
 class HeartbeatForm(FlaskForm):
@@ -56,14 +58,18 @@ def page_reuse(page):
 
 @bp.get("/wiki/<slug>/presence")
 def presence_notice(slug):
-    """Who has the editor open on this page, for someone who may read it (404 otherwise, as for a missing page)."""
-    page = load_page(slug)
+    """Who has the editor open on this page, for someone who may read it (404 otherwise, as for a missing page).
+    Polled by every open page: one light query for the page's state when it is readable under that slug."""
+    page = pages.page_state(slug)
+    if page is None or not can(current_user, "view", page):
+        page = load_page(slug)  # a renamed page's 301, or the 404 of a missing one
+        slug = page.slug
     now = utcnow()
     editors = presence.editors_of(page, now=now, except_user=current_actor())
     state = presence.report_state(editors, None, now)
     if request.args.get("state") == state:
         return no_change()
-    return fragment("pages/_presence.html", page=page, editors=editors, now=now, state=state, polled=True)
+    return fragment("pages/_presence.html", page=page, slug=slug, editors=editors, now=now, state=state, polled=True)
 
 
 @bp.post("/wiki/<slug>/presence")
