@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import EditorPresence
-from app.wiki import pages
+from app.wiki import pages, presence
 from app.wiki.accounts import create_user, find_user
 from app.wiki.presence import HEARTBEAT_SECONDS
 from tests.browser.conftest import sign_in
@@ -130,3 +130,18 @@ def test_the_copy_button_copies_the_attribution(signed_in, live_server, make_pag
     assert copied == page.locator("#reuse-markdown").input_value()
     assert copied.startswith(f"[Fiche à réutiliser]({live_server}/wiki/{slug})")
     assert console_problems == []
+
+
+def test_a_hostile_display_name_stays_inert_in_the_notice(page, live_server, live_app, make_page, console_problems):
+    """A member named like an XSS payload edits; a reader's browser shows the name as text and runs nothing."""
+    name = '<img src=x onerror="alert(1)">'
+    slug = make_page("Nom piégé", "Texte.")
+    with live_app.app_context():
+        user = find_user(name) or create_user(name=name, password="motdepasse", role="volunteer")
+        presence.heartbeat(pages.find_page(slug)[0], user=user, key=None, base_revision=1)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{live_server}/wiki/{slug}")
+    expect(page.locator("#presence .presence-notice")).to_contain_text(name)
+    assert page.locator("#presence img").count() == 0
+    assert dialogs == [] and console_problems == []

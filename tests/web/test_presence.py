@@ -304,3 +304,12 @@ def test_presence_is_shared_by_every_worker_and_machine(app, app_config, client_
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_renamed_page_answers_at_its_new_address(app, client, client_as, page_slug):
+    fanny = client_as("facilitator", name="Fanny")
+    assert fanny.post(f"/wiki/{page_slug}/rename", data={"title": "Charte du collectif"}).status_code in (302, 303)
+    beat(fanny, "charte-du-collectif")
+    moved = look(client, page_slug)
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/wiki/charte-du-collectif/presence")
+    assert "Fanny modifie" in look(client, "charte-du-collectif").get_data(as_text=True)
