@@ -10,8 +10,6 @@ from dataclasses import astuple, dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -189,13 +187,13 @@ def add_months(moment: datetime, months: int) -> datetime | None:
 
 
 def vevent(event: Event, *, uid: str, summary: str, url: str = "", zone: ZoneInfo | None = None,
-           stamp: datetime | None = None) -> icalendar.Event:
+           stamp: datetime | None = None) -> "icalendar.Event":
     """The session as an iCalendar VEVENT: RRULE for the series, EXDATE for cancelled and moved
     occurrences, RDATE for their new dates (times in the site's zone, with its TZID)."""
     zone = zone or site_zone()
     start = parse_minute(event.start).replace(tzinfo=zone)
     end = parse_minute(event.end).replace(tzinfo=zone) if event.end else start + DEFAULT_LENGTH
-    component = icalendar.Event()
+    component = ical().Event()
     component.add("uid", uid)
     component.add("summary", summary)
     component.add("dtstart", start)
@@ -221,24 +219,24 @@ def occurrences(event: Event, zone: ZoneInfo | None = None) -> list[Occurrence]:
     if not event.is_session:
         return []
     zone = zone or site_zone()
-    calendar = icalendar.Calendar()
+    calendar = ical().Calendar()
     calendar.add_component(vevent(event, uid="expand", summary="", zone=zone))
     moved_starts = {target.replace(tzinfo=zone) for target in exceptions_of(event)[1].values()}
     found = []
-    for component in recurring_ical_events.of(calendar).all():
+    for component in ical_expander().of(calendar).all():
         start = component.decoded("dtstart").astimezone(zone)
         end = component.decoded("dtend").astimezone(zone) if event.end else None
         found.append(Occurrence(start, end, moved=start in moved_starts))
     return sorted(found, key=lambda o: o.start)[:MAX_OCCURRENCES]
 
 
-def add_event_to(calendar: icalendar.Calendar, event: Event, *, uid: str, summary: str, url: str,
+def add_event_to(calendar: "icalendar.Calendar", event: Event, *, uid: str, summary: str, url: str,
                  stamp: datetime | None = None) -> None:
     calendar.add_component(vevent(event, uid=uid, summary=summary, url=url, stamp=stamp))
 
 
-def new_calendar(name: str) -> icalendar.Calendar:
-    calendar = icalendar.Calendar()
+def new_calendar(name: str) -> "icalendar.Calendar":
+    calendar = ical().Calendar()
     calendar.add("prodid", "-//Gare centrale//agenda//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
@@ -246,7 +244,7 @@ def new_calendar(name: str) -> icalendar.Calendar:
     return calendar
 
 
-def calendar_bytes(calendar: icalendar.Calendar) -> bytes:
+def calendar_bytes(calendar: "icalendar.Calendar") -> bytes:
     """The calendar with a VTIMEZONE for every zone it uses (the site's), over the years its sessions span
     (so the same sessions always give the same file)."""
     years = [component.decoded("dtstart").year for component in calendar.walk("VEVENT")]
@@ -256,3 +254,17 @@ def calendar_bytes(calendar: icalendar.Calendar) -> bytes:
     first, last = (min(years), max(years)) if years else (date.today().year, date.today().year)
     calendar.add_missing_timezones(first_date=date(first - 1, 1, 1), last_date=date(last + 2, 1, 1))
     return calendar.to_ical()
+
+
+def ical():
+    """icalendar, imported on first use (about 3 MB): a wiki without sessions never loads it."""
+    import icalendar
+
+    return icalendar
+
+
+def ical_expander():
+    """recurring-ical-events, imported on first use like icalendar."""
+    import recurring_ical_events
+
+    return recurring_ical_events

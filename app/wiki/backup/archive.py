@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -66,7 +65,20 @@ def files_folder() -> Path:
 
 def schema_head() -> str:
     """The newest migration: what `flask db upgrade` brings a database to."""
-    return ScriptDirectory(current_app.extensions["migrate"].directory).get_current_head()
+    return script_directory()(current_app.extensions["migrate"].directory).get_current_head()
+
+
+def script_directory():
+    """Alembic's ScriptDirectory, imported when a backup needs it: web workers never load Alembic."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory
+
+
+def __getattr__(name: str):
+    if name == "ScriptDirectory":  # archive.ScriptDirectory, as before it was imported lazily
+        return script_directory()
+    raise AttributeError(name)
 
 
 def schema_version(connection) -> tuple[str, bool]:

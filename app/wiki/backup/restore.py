@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import flask_migrate
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -98,8 +97,8 @@ def restore_backup(path: str, *, force: bool = False, progress: Callable[[str], 
         progress(_("Upgrading the schema…"))
         with loggers_kept():
             if not manifest.get("schema_stamped", True) and not is_stamped():
-                flask_migrate.stamp(revision=version)
-            flask_migrate.upgrade()
+                migrations().stamp(revision=version)
+            migrations().upgrade()
         db.engine.dispose()
         progress(_("Adding files…"))
         restored_files = restore_files(archive)
@@ -153,7 +152,7 @@ def load_portable(manifest: dict, rows_of: Callable, progress) -> None:
     """Create the schema the archive was made with, then insert its rows."""
     empty_database()
     with loggers_kept():
-        flask_migrate.upgrade(revision=manifest["schema_version"])
+        migrations().upgrade(revision=manifest["schema_version"])
     db.engine.dispose()
     with db.engine.begin() as connection:
         names = list(manifest["counts"])
@@ -252,3 +251,10 @@ def restore_files(archive: zipfile.ZipFile) -> int:
             shutil.copyfileobj(source, output)
         count += 1
     return count
+
+
+def migrations():
+    """Flask-Migrate, imported when a restore needs it (web workers never load Alembic)."""
+    import flask_migrate
+
+    return flask_migrate
