@@ -206,3 +206,18 @@
     else { links[index - 1].focus(); }
   });
 })();
+
+/* The account menu in the header (a <details>): Escape or a click elsewhere closes it. */
+(function () {
+  "use strict";
+  function openMenus() { return document.querySelectorAll("details[data-account-menu][open]"); }
+  document.addEventListener("click", function (event) {
+    Array.prototype.forEach.call(openMenus(), function (menu) { if (!menu.contains(event.target)) { menu.open = false; } });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    Array.prototype.forEach.call(openMenus(), function (menu) {
+      if (menu.contains(document.activeElement)) { menu.open = false; menu.querySelector("summary").focus(); }
+    });
+  });
+})();
