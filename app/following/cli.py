@@ -15,7 +15,10 @@ log = logging.getLogger("app.mail")
 @notify_cli.command("send")
 def send():
     """Send the notification mails that are due (exits 0 and says so when mail is off)."""
-    report = send_due()
+    try:
+        report = send_due()
+    except ValueError as error:  # WIKI_SMTP_URL or WIKI_MAIL_FROM cannot work: say which
+        raise click.ClickException(str(error)) from error
     if report.mail_off:
         click.echo("Mail is off (WIKI_SMTP_URL is not set): nothing sent; notifications stay in the app.")
         return

@@ -18,4 +18,5 @@ class SettingsForm(FlaskForm):
 
 
 class FollowForm(FlaskForm):
-    """Only the CSRF token."""
+    """The CSRF token, and `back=account` to come back to the account page."""
+    back = StringField(validators=[Length(max=20)])

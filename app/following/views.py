@@ -44,14 +44,18 @@ def button(*, page=None, tag=None):
 
 def change_follow(follow: bool, *, page=None, tag=None):
     member_or_403()
-    if not FollowForm().validate_on_submit():
+    form = FollowForm()
+    if not form.validate_on_submit():
         abort(400)
     (following.follow if follow else following.unfollow)(current_user, page=page, tag=tag)
     if wants_fragment():
         return button(page=page, tag=tag)
     name = page.title if page is not None else tag.name
     flash(_("You follow “%(name)s”.", name=name) if follow else _("You no longer follow “%(name)s”.", name=name), "success")
-    back = url_for("pages.show", slug=page.slug) if page is not None else url_for("tags.show", tag=tag.slug)
+    if form.back.data == "account":  # the list of what I follow, on the account page
+        back = url_for("api.account")
+    else:
+        back = url_for("pages.show", slug=page.slug) if page is not None else url_for("tags.show", tag=tag.slug)
     return redirect(back, 303)
 
 

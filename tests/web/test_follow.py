@@ -214,3 +214,23 @@ def test_user_create_with_email(app, runner):
     assert result.exit_code == 0
     with app.app_context():
         assert db.session.scalar(sa.select(User.email).where(User.name == "Lou")) is None
+
+
+def test_stop_following_from_the_account_page(app, client_as, editor):
+    save(editor, "charte", "Texte.", tags="Gouvernance")
+    bea = client_as("volunteer", name="Bea")
+    bea.post("/wiki/charte/follow")
+    bea.post("/tags/gouvernance/follow")
+    account = bea.get("/account").get_data(as_text=True)
+    assert 'action="/wiki/charte/unfollow"' in account and 'action="/tags/gouvernance/unfollow"' in account
+    for url in ("/wiki/charte/unfollow", "/tags/gouvernance/unfollow"):
+        response = bea.post(url, data={"back": "account"})
+        assert response.status_code == 303 and response.headers["Location"].endswith("/account")
+    assert follows_of(app, "Bea") == []
+    assert "Vous ne suivez rien pour l’instant." in bea.get("/account").get_data(as_text=True)
+
+
+def test_notify_send_names_a_setting_that_cannot_work(app, runner):
+    app.config.update(WIKI_SMTP_URL="smtp://mail.example.org:port", WIKI_MAIL_FROM="wiki@example.org")
+    result = runner.invoke(args=["notify", "send"])
+    assert result.exit_code == 1 and "WIKI_SMTP_URL has a port that is not a number" in result.output
