@@ -3,8 +3,11 @@ an edit is judged, what a member may see of it (the one visibility rule, asked w
 mailed, not when it was recorded), the unread counter, settings and e-mail address."""
 
 import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.database import begin_write
@@ -51,6 +54,18 @@ def record_verdict(page: Page, revisions: list[Revision], verdict: str, *, revie
                                     created_at=utcnow()))
 
 
+def period_start(period: str, now: datetime) -> datetime:
+    """The start (naive UTC) of the period `now` is in, in the site's time zone: what came before is due."""
+    if period == "immediate":
+        return now
+    zone = ZoneInfo(current_app.config["WIKI_TIMEZONE"])
+    local = now.replace(tzinfo=timezone.utc).astimezone(zone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "weekly":
+        start -= timedelta(days=local.weekday())
+    return start.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def visible_filter(user: User):
     """What of their notifications a member may see now: changes to pages they may read (THE
     rule, for them, today), and verdicts on their own edits."""
@@ -95,6 +110,9 @@ def update_settings(user: User, *, period: str, follow_own_edits: bool, mail_ena
     begin_write()
     settings = following.stored_settings(user)
     settings.period, settings.follow_own_edits, settings.mail_enabled = period, follow_own_edits, mail_enabled
+    if review_digest and review_digest != settings.review_digest:
+        # The first digest comes at the end of the period just begun, not at the next run.
+        settings.digest_done_at = period_start(review_digest, utcnow())
     settings.review_digest = review_digest
     db.session.commit()
 

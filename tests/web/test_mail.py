@@ -235,10 +235,12 @@ def test_the_weekly_batch_waits_for_the_week_to_end(app, make_user, mailbox):
     assert len(mailbox.to("bea@example.org")) == 1
 
 
-def test_the_facilitators_digest_lists_the_waiting_edits_and_new_members(app, make_user, mailbox):
+@pytest.mark.parametrize("digest", ["daily", "weekly"])
+def test_the_facilitators_digest_lists_the_waiting_edits_and_new_members(app, make_user, mailbox, digest):
     fanny = member(app, make_user, "Fanny", role="facilitator")
     assert fanny.post("/account/notifications", data={"period": "immediate", "mail_enabled": "y", "follow_own_edits": "y",
-                                                      "review_digest": "daily"}).status_code == 303
+                                                      "review_digest": digest}).status_code == 303
+    days = 1 if digest == "daily" else 7
     victor = member(app, make_user, "Victor", email=False)
     ana = member(app, make_user, "Ana", trusted=True, email=False)
     edit(fanny, "charte", "Texte publié.")
@@ -246,17 +248,20 @@ def test_the_facilitators_digest_lists_the_waiting_edits_and_new_members(app, ma
     edit(ana, "accueil", "Bienvenue à toutes et tous.")  # Fanny follows what she wrote
     edit(victor, "charte", "Proposition de Victor.")
     edit(victor, "nouvelle-page", "Tout neuf.", title="Nouvelle page")
-    send(app, now=utcnow() + timedelta(days=1))
+    send(app)
+    assert mailbox.to("fanny@example.org") == []  # the period is not over: everything waits for the digest
+    send(app, now=utcnow() + timedelta(days=days))
     messages = mailbox.to("fanny@example.org")
     assert len(messages) == 1
     text = text_of(messages[0]).replace("\xa0", " ")
     assert messages[0]["Subject"] == "[Gare centrale] Résumé d’animation : 2 pages en attente"
     assert "2 pages attendent une relecture" in text
-    assert "« Charte », en attente depuis 1 jour" in text and "« Nouvelle page », en attente depuis 1 jour" in text
+    wait = "1 jour" if digest == "daily" else "1 semaine"
+    assert f"« Charte », en attente depuis {wait}" in text and f"« Nouvelle page », en attente depuis {wait}" in text
     assert "https://wiki.example.org/review" in text
     assert "Nouveaux membres" in text and "Victor" in text
     assert "« Accueil » : 1 modification par Ana" in text  # the changes to followed pages
-    send(app, now=utcnow() + timedelta(days=1, hours=3))
+    send(app, now=utcnow() + timedelta(days=days, hours=3))
     assert len(mailbox.to("fanny@example.org")) == 1  # one digest a day
 
 

@@ -6,35 +6,20 @@ moment (two machines' timers) never compose the same notification or digest twic
 write lock orders them, on PostgreSQL the second update waits for the first and then matches nothing."""
 
 import secrets
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
-
 from app.database import begin_write
 from app.extensions import db
 from app.models import Notification, NotificationSettings, OutgoingMail, Page, User
 from app.wiki import following
 from app.wiki.mail.compose import compose
 from app.wiki.mail.digest import review_digest
-from app.wiki.notifications import VERDICTS
+from app.wiki.notifications import VERDICTS, period_start
 from app.wiki.permissions import can, is_member, readable_pages_filter
 
 PERIOD_LENGTH = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 NOT_MAILED = "none"  # mail_batch of notifications for members who get no mail
-
-
-def period_start(period: str, now: datetime) -> datetime:
-    """The start (naive UTC) of the period `now` is in, in the site's time zone: what came before is due."""
-    if period == "immediate":
-        return now
-    zone = ZoneInfo(current_app.config["WIKI_TIMEZONE"])
-    local = now.replace(tzinfo=timezone.utc).astimezone(zone)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "weekly":
-        start -= timedelta(days=local.weekday())
-    return start.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def candidates() -> list[int]:

@@ -143,8 +143,8 @@ def as_text(greeting: str, sections, footer: dict) -> str:
             if entry.url:
                 lines.append(f"  {entry.url}")
         lines.append("")
-    lines += ["-- ", footer["why"], f"{footer['all']}: {footer['all_url']}",
-              f"{footer['settings']}: {footer['settings_url']}", f"{footer['unsubscribe']}: {footer['unsubscribe_url']}"]
+    lines += ["-- ", footer["why"]] + [_("%(what)s: %(url)s", what=footer[key], url=footer[f"{key}_url"])
+                                       for key in ("all", "settings", "unsubscribe")]
     return "\n".join(lines) + "\n"
 
 
