@@ -221,3 +221,22 @@
     });
   });
 })();
+
+/* A table or code block wider than the screen scrolls inside itself; keyboard users reach it with Tab
+   (and scroll it with the arrow keys), as WCAG 2.1.1 asks (axe: scrollable-region-focusable). */
+(function () {
+  "use strict";
+  var SCROLLERS = ".prose table, main pre";
+  function markScrollers() {
+    Array.prototype.forEach.call(document.querySelectorAll(SCROLLERS), function (element) {
+      var scrolls = element.scrollWidth > element.clientWidth + 1;
+      if (scrolls && !element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "0"); element.dataset.scrollFocus = ""; }
+      else if (!scrolls && element.dataset.scrollFocus !== undefined) { element.removeAttribute("tabindex"); delete element.dataset.scrollFocus; }
+    });
+  }
+  var timer;
+  function later() { clearTimeout(timer); timer = setTimeout(markScrollers, 100); }
+  document.addEventListener("DOMContentLoaded", markScrollers);
+  document.addEventListener("htmx:load", later);
+  window.addEventListener("resize", later);
+})();
