@@ -17,7 +17,7 @@ BENCH_USER, BENCH_PASSWORD = "Bench", "bench-password"
 # --- SQLite ------------------------------------------------------------------------------------
 
 def seed_wiki(instance: Path, pages: int, seed_value: int = 7, *, revisions: int | None = None,
-              database_url: str | None = None) -> dict:
+              database_url: str | None = None, index: bool = True) -> dict:
     """Create a migrated wiki of `pages` pages (~600 words, links, headings, lists, tags, some revisions).
 
     `revisions`: how many in all (default: every tenth page has three). `database_url`: PostgreSQL,
@@ -25,7 +25,8 @@ def seed_wiki(instance: Path, pages: int, seed_value: int = 7, *, revisions: int
     if database_url:
         from bench.seeding_pg import seed_postgres
 
-        return seed_postgres(instance, pages, seed_value, revisions=revisions, database_url=database_url)
+        return seed_postgres(instance, pages, seed_value, revisions=revisions, database_url=database_url,
+                             index=index)
     sys.path.insert(0, str(ROOT))
     import sqlalchemy as sa
     from flask_migrate import upgrade
@@ -82,7 +83,8 @@ def seed_wiki(instance: Path, pages: int, seed_value: int = 7, *, revisions: int
         db.session.commit()
         create_user(name=BENCH_USER, password=BENCH_PASSWORD, role="facilitator")
         started = time.perf_counter()
-        search.rebuild()
+        if index:
+            search.rebuild()
         indexed = time.perf_counter() - started
         common = generator.pick(generator.nouns)
     return {"titles": titles, "slugs": [slugify(t) for t in titles], "common_word": common,

@@ -102,12 +102,12 @@ def serial_view_ms(port: int, paths: list[str], count: int, rng, cookie: str = "
 
 
 def run(pages: int, duration: float, connections: int, edits: int, revisions: int | None = None,
-        database_url: str | None = None) -> dict:
+        database_url: str | None = None, skip_search: bool = False) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="gare-bench-"))
     instance = folder / "instance"
     instance.mkdir()
     started = time.perf_counter()
-    data = seed_wiki(instance, pages, revisions=revisions, database_url=database_url)
+    data = seed_wiki(instance, pages, revisions=revisions, database_url=database_url, index=not skip_search)
     seeded = time.perf_counter() - started
     env = {"WIKI_INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
            "DATABASE_URL": database_url or f"sqlite:///{instance / 'wiki.db'}", "WEB_CONCURRENCY": "2"}
@@ -117,7 +117,7 @@ def run(pages: int, duration: float, connections: int, edits: int, revisions: in
     endpoints = {
         "page view (random)": views,
         "page view (one page)": [views[len(views) // 2]],
-        "page view, English": views,
+        "page view, English (first)": views,
         "portal": ["/"],
         "agenda": ["/agenda"],
         "history": [f"/wiki/{history_slug}/history"],
@@ -127,6 +127,8 @@ def run(pages: int, duration: float, connections: int, edits: int, revisions: in
         "search (phrase)": ["/search?" + urlencode({"q": f'"{data["phrase"]}"'})],
         "suggest": ["/search/suggest?" + urlencode({"q": data["common_word"][:3]})],
     }
+    if skip_search:
+        endpoints = {name: paths for name, paths in endpoints.items() if "search" not in name and "suggest" not in name}
     results = {"pages": pages, "revisions": data["revisions"], "database": data["database"],
                "seed_seconds": round(seeded, 1), "index_seconds": round(data["index_seconds"], 1),
                "connections": connections, "duration_s": duration, "endpoints": {}, "load_before": machine_load()}
@@ -198,11 +200,14 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per URL")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--edits", type=int, default=100)
+    parser.add_argument("--skip-search", action="store_true",
+                        help="do not build the search index (seeding time and page views only)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     everything = []
     for pages in args.pages:
-        results = run(pages, args.duration, args.connections, args.edits, args.revisions, args.database_url)
+        results = run(pages, args.duration, args.connections, args.edits, args.revisions, args.database_url,
+                      args.skip_search)
         everything.append(results)
         if not args.json:
             print_table(results)

@@ -1,19 +1,18 @@
 """Operations on the command line: `backup PATH`, `restore PATH [--force]`, `setup-code`."""
 
-import sys
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from app.cli_progress import on_a_terminal
 from app.wiki import backup, setup
 from app.wiki.errors import WikiError
 
 
 def progress_reporter():
     """Progress lines on a terminal; nothing when stderr is not one (cron, logs)."""
-    if sys.stderr.isatty():
+    if on_a_terminal():
         return lambda message: click.echo(message, err=True)
     return backup.archive.quiet
 
