@@ -43,7 +43,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def _sqlite_begin(connection):
     if connection.dialect.name != "sqlite":
         return
-    mode = "IMMEDIATE" if connection.get_execution_options().get("wiki_write") else "DEFERRED"
+    options = connection.get_execution_options()
+    if options.get("wiki_single_read"):
+        return  # one SELECT (the visitors' fast path): SQLite runs it in its own implicit transaction
+    mode = "IMMEDIATE" if options.get("wiki_write") else "DEFERRED"
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 

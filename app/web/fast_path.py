@@ -107,7 +107,8 @@ class VisitorFastPath:
         if self.engine is None:
             with self.app.app_context():
                 self.engine = db.engine
-        return self.engine.connect()
+        # One SELECT: on SQLite no BEGIN is sent for it (app.database), it is its own transaction.
+        return self.engine.connect().execution_options(wiki_single_read=True)
 
     def locale(self, environ) -> str:
         cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
