@@ -45,7 +45,11 @@ serve: migrate
 test: install-dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# End-to-end benchmark against a bare Flask floor: `make bench BENCH_ARGS="--pages 10000"`.
+# End-to-end benchmark against a bare Flask floor: one table per size (default 1,000 and 10,000
+# pages on SQLite; `make bench BENCH_ARGS="--pages 1000"` for one). 100,000 pages and 1,000,000
+# revisions on PostgreSQL (seeded by COPY into a THROWAWAY database, emptied first):
+#   make bench BENCH_ARGS="--pages 100000 --revisions 1000000 --sample 3000 \
+#     --database-url $$(PGTEST_PORT=54342 bash .ci/postgres-start)"
 # Uses wrk when installed (apt-get install wrk), else a Python load client.
 bench: install-dev translations
 	$(BIN)/python -m bench.wiki $(BENCH_ARGS)
