@@ -237,6 +237,6 @@
   var timer;
   function later() { clearTimeout(timer); timer = setTimeout(markScrollers, 100); }
   document.addEventListener("DOMContentLoaded", markScrollers);
-  document.addEventListener("htmx:load", later);
+  document.addEventListener("htmx:load", function () { markScrollers(); later(); });
   window.addEventListener("resize", later);
 })();
