@@ -1,6 +1,6 @@
 """One URL, a full page or its fragment: what htmx asks for, and how the answer is rendered."""
 
-from flask import Response, make_response, render_template
+from flask import Response, make_response, render_template, session
 
 from app.extensions import htmx
 
@@ -29,8 +29,11 @@ def wants_fragment() -> bool:
 def render_htmx(page_template: str, fragment_template: str, status: int = 200, **context) -> Response:
     """Full page for normal requests, the fragment alone for an htmx swap (with `Vary: HX-Request`)."""
     if wants_fragment():
-        # Flashed confirmations travel with the fragment, into the page's live region.
-        body = render_template(fragment_template, **context) + render_template("_messages_oob.html")
+        # Flashed confirmations travel with the fragment, into the page's live region; a fragment with
+        # none (a lazily loaded button) leaves the region alone, or it would wipe a message just shown.
+        body = render_template(fragment_template, **context)
+        if session.get("_flashes"):
+            body += render_template("_messages_oob.html")
     else:
         body = render_template(page_template, **context)
     response = make_response(body, status)

@@ -16,7 +16,7 @@ def follows_of_fanny(live_app, page_id_slug: str) -> int:
 
 def test_follow_a_page_in_place(signed_in, live_server, live_app, make_page, console_problems):
     page = signed_in
-    slug = make_page("Local associatif", "Ouvert le mardi.")
+    slug = make_page("Local du suivi en place", "Ouvert le mardi.")
     before = follows_of_fanny(live_app, slug)
     page.goto(f"{live_server}/wiki/{slug}")
     page.evaluate("window.gareMarker = 'still here'")

@@ -19,6 +19,7 @@ import pytest
 from app.extensions import db
 from app.models import User
 from app.wiki import editing, pages
+from app.wiki.attachments.uploads import add_attachment
 from tests.conftest import login_as
 
 ROLES = ("visitor", "volunteer", "facilitator")
@@ -54,11 +55,16 @@ def seed(app):
         gone = editing.create_page(title="Effacée QZDELTITLE", slug="effacee", body="QZDELETED [[Publique]]",
                                    tags="QZDELTAG", author=fanny)
         editing.delete_page(gone, author=fanny)
+        # Files: a members-only page's, and an untrusted volunteer's on a public page (unreviewed).
+        add_attachment(members, filename="note.txt", data=b"Fichier QZMEMBERS\n", uploader=fanny)
+        add_attachment(public, filename="ajout.txt", data=b"Fichier QZPENDBODY\n", uploader=victor)
+        add_attachment(public, filename="public.txt", data=b"Fichier QZPUBLIC\n", uploader=fanny)
         assert members.visibility == "members" and pages.find_page("interne")[0].visibility == "members"
         assert pages.find_page("renommable")[0].slug == "renommable"  # the rename waits for review
     return {"slug": ["publique", "reservee", "interne", "brouillon", "renommable", "effacee", MISSING],
             "number": [1, 2, 3], "tag": ["qzpubtag", "qzpendtag", "qzmemtag", "qzdeltag", "inconnue"],
-            "token": ["pas-une-invitation"], "rest": ["inconnue", "pages/reservee/autre"]}
+            "token": ["pas-une-invitation"],
+            "filename": ["note.txt", "ajout.txt", "public.txt", "absent.txt"], "rest": ["inconnue", "pages/reservee/autre"]}
 
 
 # Extra query strings per endpoint (each URL is also walked without one).
