@@ -7,6 +7,8 @@ Markdown) nothing of test_rendering's list at all; everywhere else (escaped by J
 attribute beyond those the same view has with harmless text in place of the payload (for a
 listing of many items, baselines are taken before the payloads are written)."""
 
+import io
+import re
 from collections import Counter
 
 import html5lib
@@ -66,7 +68,7 @@ def assert_inert(response, baseline, where: str, *, listing: bool = False):
         BASELINES[id(baseline)] = (baseline, features(baseline.get_data(as_text=True))[1])
     base = BASELINES[id(baseline)][1]
     extra = set(outside) - set(base) if listing else outside - base
-    assert not inside and not extra, f"{where}: {inside} {dict(extra)}"
+    assert not inside and not extra, f"{where}: {inside} {sorted(extra)}"
 
 
 @pytest.fixture
@@ -280,6 +282,51 @@ def test_session_places(app, people):
     assert locations == places  # every place, whole, in its own LOCATION: nothing broke out of a line
     TRIED["session place (ics)"] += len(places) - 1
     assert member.get("/api/agenda").mimetype == "application/json"
+
+
+def test_file_names(app, people):
+    """File names as sent through the upload form (a volunteer's, so the review queue shows them too):
+    the flash after a plain upload, the editor's JSON, the page's file list, the queue, the page using
+    them, and the file's own headers (a safe ASCII name, no header line of the sender's)."""
+    with app.app_context():
+        page = editing.create_page(title="Fichiers", body="début", author=user("Fanny"))
+        slug = page.slug
+    volunteer, facilitator, visitor = people["Victor"], people["Fanny"], people["visitor"]
+    volunteer.post(f"/wiki/{slug}/attachments", data={"file": (io.BytesIO(b"temoin"), f"{BASELINE}.txt")},
+                   content_type="multipart/form-data")
+    with app.app_context():
+        editing.save_edit(pages_by(slug), title="Fichiers", body="[témoin](attachments/Texte-temoin.txt)",
+                          author=user("Victor"), base_revision=1)
+    editing_base = volunteer.get(f"/wiki/{slug}/attachments")
+    queue_base, page_base = facilitator.get("/review"), volunteer.get(f"/wiki/{slug}")
+    names = []
+    for n, payload in enumerate(PAYLOADS):
+        data = {"file": (io.BytesIO(f"fichier {n}\n".encode()), f"{payload}.txt")}
+        answer = volunteer.post(f"/wiki/{slug}/attachments", data=data, content_type="multipart/form-data",
+                                headers={"Accept": "application/json"})
+        assert answer.status_code in (201, 400, 415, 422), (payload, answer.status_code)
+        if answer.status_code != 201:
+            continue
+        TRIED["file name"] += 1
+        name = answer.get_json()["name"]
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name), name
+        names.append(name)
+        plain = volunteer.post(f"/wiki/{slug}/attachments", data={"file": (io.BytesIO(b"autre"), f"{payload}.txt")},
+                               content_type="multipart/form-data", follow_redirects=True)
+        assert_inert(plain, editing_base, f"upload {payload!r}", listing=True)
+    with app.app_context():
+        page = pages_by(slug)
+        editing.save_edit(page, title="Fichiers", body="\n\n".join(f"[{n}](attachments/{n})" for n in names),
+                          author=user("Victor"), base_revision=page.head.number)
+    assert_inert(volunteer.get(f"/wiki/{slug}/attachments"), editing_base, "file list", listing=True)
+    assert_inert(facilitator.get("/review"), queue_base, "review queue with files", listing=True)
+    assert_inert(volunteer.get(f"/wiki/{slug}"), page_base, "page using the files", listing=True)
+    for name in names[:40]:
+        served = volunteer.get(f"/wiki/{slug}/attachments/{name}")
+        assert served.status_code == 200
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        disposition = served.headers["Content-Disposition"]
+        assert disposition.isascii() and "\n" not in disposition and "\r" not in disposition
 
 
 def test_report(capsys):
