@@ -69,10 +69,11 @@ def page_files(page: Page, *, member: bool) -> list[ListedFile]:
 
 
 def exported_files(page: Page, revision: Revision) -> list[Attachment]:
-    """The files of a page leaving in an export: approved, and used by the exported revision."""
+    """The files of a page leaving in an export: those a visitor may fetch (the one visibility rule)
+    that the exported revision uses, by name."""
     used = names.referenced_names(revision.body)
     if not used:
         return []
-    return list(db.session.scalars(sa.select(Attachment).where(
-        Attachment.page_id == page.id, Attachment.approved.is_(True), Attachment.name.in_(used))
+    return list(db.session.scalars(sa.select(Attachment).join(Page, Page.id == Attachment.page_id).where(
+        Attachment.page_id == page.id, Attachment.name.in_(used), readable_attachments_filter(member=False))
         .order_by(Attachment.name)))

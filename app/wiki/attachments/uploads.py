@@ -1,6 +1,8 @@
 """Adding a file to a page: size, type from the content, pictures cleaned, bytes stored by hash,
 then one short write for the row (the file work happens before the write lock is taken)."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,15 +31,27 @@ def check_size(size: int) -> None:
         raise FileRefused(_("This file is empty."))
 
 
-def add_attachment(page: Page, *, filename: str, data: bytes, uploader, uploader_label: str = "",
-                   approved: bool | None = None, imported: bool = False) -> Attachment:
-    """Keep a file on a page under a safe name (a new name if another content holds it already).
+@dataclass(frozen=True)
+class PreparedFile:
+    """A file checked and stored (type from the content, pictures cleaned), not yet on a page."""
 
-    The same content sent again under the same name gives back the file already there. `approved`
-    defaults to whether the uploader's edits are published at once; `imported` files (flask import)
-    come with their pages, without an uploader."""
-    if not imported:
-        permissions.require(uploader, "upload", page)
+    filename: str  # as sent, metadata only
+    kind: sniffing.FileType
+    sha256: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def base_name(self) -> str:
+        return names.safe_name(self.filename, self.kind.extension)
+
+
+def prepare_file(*, filename: str, data: bytes) -> PreparedFile:
+    """Every check of an upload (size, type from the content and the allowlist, pixel bombs), pictures
+    re-encoded without metadata, and the bytes stored by hash; FileRefused or FileTooLarge otherwise.
+
+    No database write: `flask import` prepares its files before it takes the write lock."""
     check_size(len(data))
     kind = sniffing.check_type(data, filename, sniffing.allowed_types(current_app.config["WIKI_UPLOAD_TYPES"]))
     width = height = None
@@ -48,28 +62,52 @@ def add_attachment(page: Page, *, filename: str, data: bytes, uploader, uploader
     sha256 = storage.write_blob(data)
     for thumbnail_width, thumbnail in thumbnails.items():
         storage.write_blob(thumbnail, sha256, thumbnail_width)
+    return PreparedFile(filename=filename or "", kind=kind, sha256=sha256, size=len(data), width=width, height=height)
+
+
+def add_attachment(page: Page, *, filename: str, data: bytes, uploader, uploader_label: str = "",
+                   approved: bool | None = None, imported: bool = False) -> Attachment:
+    """Keep a file on a page under a safe name (a new name if another content holds it already).
+
+    The same content sent again under the same name gives back the file already there. `approved`
+    defaults to whether the uploader's edits are published at once; `imported` files (flask import)
+    come with their pages, without an uploader."""
+    if not imported:
+        permissions.require(uploader, "upload", page)
+    prepared = prepare_file(filename=filename, data=data)
     if approved is None:
         approved = moderation.is_auto_approved(uploader)
-    base_name = names.safe_name(filename, kind.extension)
     begin_write(page)
-    taken = {a.name: a for a in db.session.scalars(sa.select(Attachment).where(
-        Attachment.page_id == page.id, Attachment.name.like(f"{base_name.rpartition('.')[0]}%")))}
+    attachment = attach(page, prepared, uploader=uploader, uploader_label=uploader_label, approved=approved)
+    db.session.commit()
+    return attachment
+
+
+def attach(page: Page, prepared: PreparedFile, *, uploader, uploader_label: str = "", approved: bool,
+           taken: dict[str, Attachment] | None = None) -> Attachment:
+    """The page's row for a prepared file, inside the caller's write (no commit): its safe name, or
+    the next free `name-2.ext` when another content holds it; the same content under that name is reused.
+
+    `taken` (name -> row) stands in for the page's files when they are not flushed yet (an import)."""
+    base_name = prepared.base_name
+    if taken is None:
+        taken = {a.name: a for a in db.session.scalars(sa.select(Attachment).where(
+            Attachment.page_id == page.id, Attachment.name.like(f"{base_name.rpartition('.')[0]}%")))}
     for number in range(1, MAX_NAME_NUMBER):
         name = base_name if number == 1 else names.numbered(base_name, number)
         existing = taken.get(name)
-        if existing is not None and existing.sha256 == sha256:
+        if existing is not None and existing.sha256 == prepared.sha256:
             existing.approved = existing.approved or approved
-            db.session.commit()
             return existing
         if existing is None:
             break
     else:
         raise FileRefused(_("Too many files of this page have this name; rename the file and try again."))
-    attachment = Attachment(page_id=page.id, name=name, original_name=(filename or "")[:300], sha256=sha256,
-                            mime_type=kind.mime, size=len(data), width=width, height=height,
-                            uploader_id=uploader.id if uploader is not None else None,
+    attachment = Attachment(page_id=page.id, name=name, original_name=prepared.filename[:300], sha256=prepared.sha256,
+                            mime_type=prepared.kind.mime, size=prepared.size, width=prepared.width,
+                            height=prepared.height, uploader_id=uploader.id if uploader is not None else None,
                             uploader_label="" if uploader is not None else uploader_label[:80],
                             approved=approved)
     db.session.add(attachment)
-    db.session.commit()
+    taken[name] = attachment
     return attachment

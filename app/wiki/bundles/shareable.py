@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.extensions import db
-from app.models import Licence, Page, Revision
+from app.models import Attachment, Licence, Page, Revision
 from app.wiki import licensing, pages
+from app.wiki.attachments.listing import exported_files
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ExportedPage:
     licence: Licence
     authors: list[str]
     anonymous_edits: int
+    files: tuple[Attachment, ...] = ()  # what a visitor may fetch that the revision uses (listing.exported_files)
 
     @property
     def slug(self) -> str:
@@ -75,7 +77,8 @@ def published_licence(page: Page) -> Licence | None:
 def exported_page(page: Page) -> ExportedPage:
     credits = licensing.credits(page)
     return ExportedPage(page=page, revision=page.published, licence=published_licence(page),
-                        authors=credits.names, anonymous_edits=credits.anonymous_edits)
+                        authors=credits.names, anonymous_edits=credits.anonymous_edits,
+                        files=tuple(exported_files(page, page.published)))
 
 
 def exported_count(report: ExportReport) -> str:

@@ -3,9 +3,11 @@
 The templates (app/templates/bundle/) are rendered by a Jinja environment of their own, with
 autoescape on and the site's catalogue, outside any request. Page bodies are the wiki's sanitised
 HTML with their links rewritten to stay inside the zip: links to pages left out become plain
-text, uploads become their alt text."""
+text; a page's files that travel with it (files/<slug>/<name>) are shown and linked by relative
+paths, and any other upload becomes its alt text."""
 
 import re
+from functools import partial
 from html import escape, unescape
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -18,8 +20,8 @@ from flask_babel import ngettext
 from markupsafe import Markup
 
 from app.wiki.bundles.shareable import ExportedPage, ExportReport, exported_count, left_out_text
-from app.wiki.pages import find_page, rendered_html
-from app.wiki.rendering import page_url_builder
+from app.wiki.pages import find_page
+from app.wiki.rendering import page_url_builder, render_markdown
 
 APP_FOLDER = Path(__file__).resolve().parent.parent.parent
 STYLESHEET = APP_FOLDER / "static" / "app.css"
@@ -38,13 +40,15 @@ ANCHOR = re.compile(r'<a((?:\s+[\w:.-]+="[^"]*")*)\s*>(.*?)</a>', re.S)
 IMAGE = re.compile(r'<img((?:\s+[\w:.-]+="[^"]*")*)\s*/?>')
 ATTRIBUTE = re.compile(r'([\w:.-]+)="([^"]*)"')
 EXTERNAL = ("http://", "https://", "mailto:")
+FILE_REFERENCE = re.compile(r"(?:\./)?attachments/([A-Za-z0-9][A-Za-z0-9._-]{0,150})")
 
 
 class SiteLinks:
     """Where a link of the wiki goes inside the exported site, if it goes anywhere."""
 
-    def __init__(self, exported: set[str]):
+    def __init__(self, exported: set[str], files: dict[str, set[str]] | None = None):
         self.exported = exported
+        self.files = files or {}  # slug -> names of the files exported with that page
         page_prefix = page_url_builder()("x")[:-1]  # "/wiki/", or under the app's mount point
         self.page_path = re.compile(re.escape(page_prefix) + r"([^/?#]+)(#[^?]*)?")
         self.resolved: dict[str, str | None] = {}
@@ -57,6 +61,13 @@ class SiteLinks:
         slug = self.resolve(unquote(match.group(1))) if match else None
         return None if slug is None else quote(slug) + ".html" + (match.group(2) or "")
 
+    def file(self, slug: str | None, href: str) -> str | None:
+        """`attachments/<name>` of a page, as the path from its site page to the exported copy."""
+        match = FILE_REFERENCE.fullmatch(href)
+        if slug is None or match is None or match.group(1) not in self.files.get(slug, ()):
+            return None
+        return f"../{file_path(slug, match.group(1))}"
+
     def resolve(self, slug: str) -> str | None:
         """The exported page a slug names, following renames."""
         if slug not in self.resolved:
@@ -68,19 +79,30 @@ class SiteLinks:
         return self.resolved[slug]
 
 
-def local_html(html: str, links: SiteLinks) -> Markup:
-    """Sanitised page HTML whose links all stay in the zip; others become plain text."""
+def file_path(slug: str, name: str) -> str:
+    """Where a page's file lies in the zip (names are safe: [A-Za-z0-9._-])."""
+    return f"files/{slug}/{name}"
+
+
+def local_html(html: str, links: SiteLinks, slug: str | None = None) -> Markup:
+    """Sanitised page HTML whose links all stay in the zip; others become plain text. The files of
+    page `slug` that travel with the export are shown from there."""
     def image(match):
         attributes = dict(ATTRIBUTE.findall(match.group(1)))
-        if unescape(attributes.get("src", "")).lower().startswith(("http://", "https://")):
+        source = unescape(attributes.get("src", ""))
+        if source.lower().startswith(("http://", "https://")):
             return match.group(0)
-        return escape(unescape(attributes.get("alt", "")))  # uploads do not travel with the export
+        local = links.file(slug, source)
+        if local is None:
+            return escape(unescape(attributes.get("alt", "")))  # not exported: its description stays
+        attributes["src"] = escape(local)
+        return "<img" + "".join(f' {name}="{value}"' for name, value in attributes.items()) + ">"
 
     def anchor(match):
         attributes = dict(ATTRIBUTE.findall(match.group(1)))
         if "href" not in attributes:
             return match.group(0)
-        href = links.target(unescape(attributes["href"]))
+        href = links.file(slug, unescape(attributes["href"])) or links.target(unescape(attributes["href"]))
         if href is None:
             return match.group(2)
         attributes["href"] = escape(href)
@@ -90,11 +112,12 @@ def local_html(html: str, links: SiteLinks) -> Markup:
     return Markup(ANCHOR.sub(anchor, IMAGE.sub(image, str(html))))
 
 
-def site_files(pages: list[ExportedPage], report: ExportReport) -> dict[str, str]:
-    """The site's files by their name inside the zip."""
-    links = SiteLinks({item.slug for item in pages})
+def site_files(pages: list[ExportedPage], report: ExportReport) -> dict:
+    """The site's files by their name inside the zip; each page is rendered when it is written
+    (a callable), so the export's progress follows the work."""
+    links = SiteLinks({item.slug for item in pages}, {item.slug: {a.name for a in item.files} for item in pages})
     files = {"site/index.html": site_index(pages, report)}
-    files.update({f"site/{item.slug}.html": site_page(item, links) for item in pages})
+    files.update({f"site/{item.slug}.html": partial(site_page, item, links) for item in pages})
     files["site/app.css"] = STYLESHEET.read_text(encoding="utf-8")
     return files
 
@@ -107,8 +130,14 @@ def render(template: str, **context) -> str:
 
 def site_page(item: ExportedPage, links: SiteLinks) -> str:
     """A page of the static site: the published text, its tags, licence and authors."""
-    return render("bundle/page.html", item=item, body=local_html(rendered_html(item.revision), links),
+    return render("bundle/page.html", item=item, body=local_html(relative_html(item.revision), links, item.slug),
                   credits=attribution(item))
+
+
+def relative_html(revision) -> str:
+    """The revision's sanitised HTML with its `attachments/<name>` references as the author wrote
+    them (pages.rendered_html points them at the wiki's addresses; the zip has its own)."""
+    return revision.html if revision.html is not None else str(render_markdown(revision.body))
 
 
 def attribution(item: ExportedPage) -> str:
