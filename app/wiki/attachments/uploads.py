@@ -93,16 +93,11 @@ def attach(page: Page, prepared: PreparedFile, *, uploader, uploader_label: str 
     if taken is None:
         taken = {a.name: a for a in db.session.scalars(sa.select(Attachment).where(
             Attachment.page_id == page.id, Attachment.name.like(f"{base_name.rpartition('.')[0]}%")))}
-    for number in range(1, MAX_NAME_NUMBER):
-        name = base_name if number == 1 else names.numbered(base_name, number)
-        existing = taken.get(name)
-        if existing is not None and existing.sha256 == prepared.sha256:
-            existing.approved = existing.approved or approved
-            return existing
-        if existing is None:
-            break
-    else:
-        raise FileRefused(_("Too many files of this page have this name; rename the file and try again."))
+    name = free_name(base_name, prepared.sha256, {name: row.sha256 for name, row in taken.items()})
+    existing = taken.get(name)
+    if existing is not None:  # this content under this name already
+        existing.approved = existing.approved or approved
+        return existing
     attachment = Attachment(page_id=page.id, name=name, original_name=prepared.filename[:300], sha256=prepared.sha256,
                             mime_type=prepared.kind.mime, size=prepared.size, width=prepared.width,
                             height=prepared.height, uploader_id=uploader.id if uploader is not None else None,
@@ -111,3 +106,12 @@ def attach(page: Page, prepared: PreparedFile, *, uploader, uploader_label: str 
     db.session.add(attachment)
     taken[name] = attachment
     return attachment
+
+
+def free_name(base_name: str, sha256: str, taken: dict[str, str]) -> str:
+    """`photo.png`, or `photo-2.png`... when `taken` (name -> content hash) holds another content under it."""
+    for number in range(1, MAX_NAME_NUMBER):
+        name = base_name if number == 1 else names.numbered(base_name, number)
+        if taken.get(name, sha256) == sha256:
+            return name
+    raise FileRefused(_("Too many files of this page have this name; rename the file and try again."))

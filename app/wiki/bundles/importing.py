@@ -1,10 +1,13 @@
 """Import: create pages from this wiki's exports, An Otter Wiki folders and Obsidian vaults.
 
 The whole bundle is read and parsed before anything is written, then every page is created in
-one transaction, so a refused bundle creates nothing. Pages already in the wiki never change."""
+one transaction, so a refused bundle creates nothing. Pages already in the wiki never change.
+The files the notes use come with them (attaching.py): checked like uploads before the write
+lock is taken, attached to the new pages in the same transaction; a refused file is reported."""
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -12,10 +15,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.cli_progress import quiet
 from app.database import begin_write
 from app.extensions import db
 from app.models import Licence, Page, utcnow
 from app.wiki import editing, licensing, moderation, sessions, tagging
+from app.wiki.attachments.uploads import PreparedFile, attach
+from app.wiki.bundles import attaching
 from app.wiki.bundles.frontmatter import list_value, parse_timestamp, split_front_matter, text_value
 from app.wiki.bundles.reading import BundleFile, read_bundle
 from app.wiki.errors import InvalidInput
@@ -39,6 +45,7 @@ class ImportedPage:
     authors: str  # comma separated, as Page.imported_authors keeps them
     updated: datetime | None
     event: Event = NO_EVENT  # a session's fields (event_start, ...), checked like the editor's
+    files: tuple[PreparedFile, ...] = ()  # the files its body uses, checked and stored, in order
 
 
 @dataclass
@@ -46,13 +53,23 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # already there with the same text
     different: list[str] = field(default_factory=list)  # already there with another text: left as it is
+    files: list[str] = field(default_factory=list)  # `<slug>/<name>` of the files attached to new pages
+    refused: list[str] = field(default_factory=list)  # why each file that did not come stayed out
 
 
-def import_bundle(path, *, author_label: str = licensing.IMPORT_LABEL) -> ImportReport:
-    """Create pages from a folder, a zip or a Markdown file; existing pages are never changed."""
-    pages = parse_bundle(read_bundle(Path(path)))
+def import_bundle(path, *, author_label: str = licensing.IMPORT_LABEL,
+                  progress: Callable[[int, int], None] = quiet) -> ImportReport:
+    """Create pages from a folder, a zip or a Markdown file, with the files they use; existing pages
+    are never changed. `progress(done, total)` follows the files checked, then the pages written."""
+    bundle = read_bundle(Path(path))
+    pages = parse_bundle(bundle.notes)
+    found = attaching.find_files([(page.source, page.body) for page in pages], bundle.others)
+    total = len(found.paths) + len(pages)
+    prepared = attaching.prepare_files(found, bundle.others, progress=progress, total=total)
+    pages = [with_files(page, found, prepared) for page in pages]
     try:
-        report = write_pages(pages, author_label)
+        report = write_pages(pages, author_label, progress=lambda done: progress(len(found.paths) + done, total))
+        report.refused = found.refused
     except sa.exc.IntegrityError as error:  # someone created one of these pages meanwhile
         db.session.rollback()
         raise InvalidInput(_("The wiki changed during the import; nothing was imported. Run it again.")) from error
@@ -97,6 +114,17 @@ def parse_file(file: BundleFile, licences: dict[str, str]) -> ImportedPage:
                         updated=parse_timestamp(text_value(fields.get("updated"))), event=event)
 
 
+def with_files(page: ImportedPage, found: attaching.FilesFound, prepared: dict[str, PreparedFile]) -> ImportedPage:
+    """The page whose references now name its files, its body checked again (it grew a little)."""
+    changed = attaching.with_files(page, found.uses.get(page.source, []), prepared)
+    if changed is page:
+        return page
+    try:
+        return replace(changed, body=editing.clean_body(changed.body))
+    except InvalidInput as error:
+        raise InvalidInput(_("%(name)s: %(problem)s", name=page.source, problem=error.message)) from error
+
+
 def decode(file: BundleFile) -> str:
     try:
         text = file.data.decode("utf-8-sig")
@@ -122,20 +150,27 @@ def title_from_heading(body: str) -> tuple[str, str] | None:
     return (match.group(1), body[match.end():].lstrip("\n")) if match else None
 
 
-def write_pages(pages: list[ImportedPage], author_label: str) -> ImportReport:
-    """Create the new pages in one transaction; pages already in the wiki stay as they are."""
+def write_pages(pages: list[ImportedPage], author_label: str,
+                progress: Callable[[int], None] = lambda done: None) -> ImportReport:
+    """Create the new pages and their files in one transaction; pages already in the wiki stay as they are."""
     begin_write()
     report = ImportReport()
-    for item in pages:
+    for done, item in enumerate(pages, 1):
         tags = tagging.normalise_tag_field(", ".join(item.tags))
         existing, _redirected = find_page(item.slug)
         if existing is None:
-            create_imported_page(item, tags, author_label)
+            page = create_imported_page(item, tags, author_label)
+            taken = {}
+            for prepared in item.files:  # named as attaching.with_files named them: the page had no files
+                attachment = attach(page, prepared, uploader=None, uploader_label=author_label, approved=True,
+                                    taken=taken)
+                report.files.append(f"{page.slug}/{attachment.name}")
             report.created.append(item.slug)
         elif is_same_page(existing, item, tags):
             report.unchanged.append(item.slug)
         else:
             report.different.append(item.slug)
+        progress(done)
     if report.created:
         invalidate_linking_pages(*report.created)  # red links to these pages turn blue
     commit_changes()  # then search indexes the new pages

@@ -1,9 +1,15 @@
 """The files of a bundle (a folder, a zip or one Markdown file), read safely and within limits.
 
 A bundle is notes, not a dump. The zip's own header sizes are checked before anything is
-inflated, and every read is capped in case a header lies. Names that climb out of the bundle,
-nested archives, links, files that are not regular files (a named pipe would block the read)
-and names that are not UTF-8 are refused with a message that names the file."""
+inflated, and every read is capped in case a header lies. For notes, names that climb out of the
+bundle, nested archives, links, files that are not regular files (a named pipe would block the
+read) and names that are not UTF-8 are refused with a message that names the file, and nothing
+is imported.
+
+The other files (pictures, PDFs beside the notes) are only listed (`OtherFiles`): a note's
+reference picks one of them by its place in that list, never by a path built from the text, and
+only the files some note uses are read. Such a file with a name that is not UTF-8 is skipped; one
+whose name climbs out of a zip, a link or a pipe is refused by itself, reported, not fatal."""
 
 import os
 import re
@@ -11,12 +17,13 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import gettext as _
 
-from app.wiki.errors import InvalidInput
+from app.wiki.errors import FileRefused, InvalidInput
 
 MAX_FILE_BYTES = 2_000_000
 MAX_TOTAL_BYTES = 50_000_000
@@ -39,15 +46,53 @@ class BundleFile:
     data: bytes
 
 
-def read_bundle(path: Path) -> list[BundleFile]:
-    """The Markdown files of a bundle, read within the size limits."""
+@dataclass
+class OtherFiles:
+    """The bundle's files that are not notes, by their path inside it, read only when asked."""
+
+    root: Path | None = None  # a folder, or
+    archive: Path | None = None  # a zip
+    paths: list[str] = field(default_factory=list)  # safe names, in order
+    unsafe: list[str] = field(default_factory=list)  # zip members whose names climb out: never read
+
+    def each(self, wanted: list[str], limit: int) -> Iterator[tuple[str, bytes | FileRefused]]:
+        """(path, bytes) for each wanted path of the list, at most `limit` + 1 bytes, or (path, FileRefused)."""
+        listed = set(self.paths)
+        known = [name for name in wanted if name in listed]
+        if self.archive is None:
+            for name in known:
+                yield name, refused_or(lambda: read_other(self.root / name, name, limit))
+            return
+        try:
+            with zipfile.ZipFile(self.archive) as archive:
+                for name in known:
+                    yield name, refused_or(lambda: read_member(archive, archive.getinfo(name), limit))
+        except UNREADABLE_ZIP as error:
+            raise InvalidInput(_("This zip file is damaged and cannot be read.")) from error
+
+
+@dataclass(frozen=True)
+class Bundle:
+    notes: list[BundleFile]
+    others: OtherFiles
+
+
+def refused_or(read) -> bytes | FileRefused:
+    try:
+        return read()
+    except (InvalidInput, FileRefused) as error:
+        return error if isinstance(error, FileRefused) else FileRefused(error.message)
+
+
+def read_bundle(path: Path) -> Bundle:
+    """The Markdown files of a bundle, read within the size limits, and the list of its other files."""
     if path.is_dir():
         return read_folder(path)
     if path.is_file() and zipfile.is_zipfile(path):
         return read_zip(path)
     if path.is_file() and is_markdown(path.name):
         check_encoding(path.name)
-        return [BundleFile(path.name, read_capped(path, path.name))]
+        return Bundle([BundleFile(path.name, read_capped(path, path.name))], OtherFiles(root=path.parent))
     if not path.exists():
         raise InvalidInput(_("There is no file or folder at %(path)s.", path=shown(str(path))))
     raise InvalidInput(_("%(path)s is not a folder, a zip file or a Markdown file.", path=shown(str(path))))
@@ -87,8 +132,9 @@ def too_large_file(name: str) -> InvalidInput:
                           name=name, n=MAX_FILE_BYTES // 1_000_000))
 
 
-def read_folder(root: Path) -> list[BundleFile]:
+def read_folder(root: Path) -> Bundle:
     files, seen, total = [], 0, 0
+    others = OtherFiles(root=root)
     for folder, subfolders, names in os.walk(root):  # does not follow links to folders
         subfolders[:] = sorted(name for name in subfolders if not is_hidden(name))
         for name in sorted(names):
@@ -97,7 +143,11 @@ def read_folder(root: Path) -> list[BundleFile]:
                 raise too_many_files()
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
-            if is_hidden(name) or not is_markdown(name):
+            if is_hidden(name):
+                continue
+            if not is_markdown(name):
+                if shown(relative) == relative:  # a name that is not UTF-8 cannot be referenced: skipped
+                    others.paths.append(relative)
                 continue
             check_encoding(relative)
             if path.is_symlink():
@@ -106,27 +156,35 @@ def read_folder(root: Path) -> list[BundleFile]:
             total += len(files[-1].data)
             if total > MAX_TOTAL_BYTES:
                 raise too_large_bundle()
-    return files
+    return Bundle(files, others)
 
 
-def read_capped(path: Path, name: str, *, flags: int = 0) -> bytes:
-    """A regular file's bytes, at most the limit; anything else (a pipe, a device) is refused."""
+def read_capped(path: Path, name: str, *, flags: int = 0, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` + 1; anything else (a pipe, a device) is refused."""
     try:
         with os.fdopen(os.open(path, OPEN_FLAGS | flags), "rb") as stream:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
                 raise InvalidInput(_("%(name)s is not a regular file; only files are imported.", name=name))
-            data = stream.read(MAX_FILE_BYTES + 1)
+            data = stream.read(limit + 1)
     except OSError as error:
         raise InvalidInput(_("%(name)s cannot be read.", name=name)) from error
-    if len(data) > MAX_FILE_BYTES:
+    if limit == MAX_FILE_BYTES and len(data) > MAX_FILE_BYTES:
         raise too_large_file(name)
     return data
 
 
-def read_zip(path: Path) -> list[BundleFile]:
+def read_other(path: Path, name: str, limit: int) -> bytes:
+    """A file beside the notes, never through a link; the caller checks the size against its limit."""
+    if path.is_symlink():
+        raise InvalidInput(_("%(name)s is a link; copy the file itself into the folder.", name=name))
+    return read_capped(path, name, flags=NO_LINKS, limit=limit)
+
+
+def read_zip(path: Path) -> Bundle:
     """The Markdown members of a zip, after checking every name and declared size."""
     if path.stat().st_size > MAX_TOTAL_BYTES:
         raise too_large_bundle()
+    others = OtherFiles(archive=path)
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -138,15 +196,21 @@ def read_zip(path: Path) -> list[BundleFile]:
         raise InvalidInput(_("This zip file is damaged and cannot be read.")) from error
     if sum(len(file.data) for file in files) > MAX_TOTAL_BYTES:
         raise too_large_bundle()
-    return files
+    for info in members:
+        if info.is_dir() or is_markdown(info.filename) or is_hidden(info.filename):
+            continue
+        (others.paths if is_safe_name(info.filename) else others.unsafe).append(info.filename)
+    return Bundle(files, others)
 
 
 def check_members(members: list[zipfile.ZipInfo]) -> None:
-    """Refuse unsafe names, nested archives, and declared sizes over the limits, before inflating anything."""
+    """Refuse unsafe note names, nested archives, and declared sizes over the limits, before inflating
+    anything. Other files with unsafe names are left out (OtherFiles.unsafe), never read."""
     if len(members) > MAX_ENTRIES:
         raise too_many_files()
     for info in members:
-        check_name(info.filename)
+        if is_markdown(info.filename):
+            check_name(info.filename)
         if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
             raise InvalidInput(_("%(name)s is an archive inside the bundle; unpack it first.", name=info.filename))
         if is_markdown(info.filename) and info.file_size > MAX_FILE_BYTES:
@@ -155,20 +219,24 @@ def check_members(members: list[zipfile.ZipInfo]) -> None:
         raise too_large_bundle()
 
 
+def is_safe_name(name: str) -> bool:
+    """False for names that climb out of the bundle: `../x.md`, `/etc/x.md`, `C:x.md`, backslashes."""
+    return not (UNSAFE_NAME.search(name) or ".." in name.split("/"))
+
+
 def check_name(name: str) -> None:
-    """Refuse names that climb out of the bundle: `../x.md`, `/etc/x.md`, `C:x.md`, backslashes."""
-    if UNSAFE_NAME.search(name) or ".." in name.split("/"):
+    if not is_safe_name(name):
         raise InvalidInput(_("The bundle holds an unsafe file name: %(name)s", name=name))
 
 
-def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A member's bytes, capped: a header that lies about the size cannot inflate past the limit."""
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A member's bytes, capped at `limit` + 1: a header that lies about the size cannot inflate past it."""
     try:
         with archive.open(info) as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+            data = stream.read(limit + 1)
     except UNREADABLE_ZIP as error:
         raise InvalidInput(_("%(name)s cannot be read from the zip file (damaged or encrypted).",
                              name=info.filename)) from error
-    if len(data) > MAX_FILE_BYTES:
+    if limit == MAX_FILE_BYTES and len(data) > MAX_FILE_BYTES:
         raise too_large_file(info.filename)
     return data
