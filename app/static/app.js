@@ -127,13 +127,19 @@
     }
   });
 
-  /* Ctrl/Cmd+Enter saves, Escape cancels. */
+  /* Ctrl/Cmd+Enter saves, Escape cancels; in the text, Ctrl/Cmd+B bolds and Ctrl/Cmd+I italicises
+     (the toolbar's buttons say so in aria-keyshortcuts). */
+  var SHORTCUTS = { b: "bold", i: "italic" };
   document.addEventListener("keydown", function (event) {
     var editor = editorOf(event.target);
     if (!editor) { return; }
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    var modifier = (event.ctrlKey || event.metaKey) && !event.altKey;
+    if (event.key === "Enter" && modifier) {
       event.preventDefault();
       editor.querySelector("form[data-editor-form]").requestSubmit();
+    } else if (modifier && !event.shiftKey && SHORTCUTS[event.key.toLowerCase()] && event.target === textareaOf(editor)) {
+      event.preventDefault();
+      insertSnippet(editor, SHORTCUTS[event.key.toLowerCase()]);
     } else if (event.key === "Escape") {
       var cancel = editor.querySelector("[data-editor-cancel]");
       if (cancel) { event.preventDefault(); cancel.click(); }
@@ -165,11 +171,8 @@
     list: ["\n- ", "", "élément"], link: ["[", "](https://)", "texte du lien"], wikilink: ["[[", "]]", "Nom de la page"],
     table: ["\n| Colonne 1 | Colonne 2 |\n| --- | --- |\n| ", " | |\n", "texte"]
   };
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-md]");
-    var editor = editorOf(button);
-    if (!button || !editor) { return; }
-    var snippet = SNIPPETS[button.dataset.md];
+  function insertSnippet(editor, name) {
+    var snippet = SNIPPETS[name];
     var textarea = textareaOf(editor);
     var start = textarea.selectionStart, end = textarea.selectionEnd;
     var selected = textarea.value.slice(start, end) || snippet[2];
@@ -178,6 +181,32 @@
     textarea.setSelectionRange(selectedStart, selectedStart + selected.length);
     textarea.focus();
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-md]");
+    var editor = editorOf(button);
+    if (button && editor) { insertSnippet(editor, button.dataset.md); }
+  });
+
+  /* The toolbar is one stop for Tab (WAI-ARIA toolbar pattern): the arrow keys, Home and End move
+     between its buttons, Enter or Space presses one, and Tab goes on to the text. */
+  function setUpToolbar(toolbar) {
+    var buttons = toolbar.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) { buttons[i].tabIndex = i === 0 ? 0 : -1; }
+  }
+  document.addEventListener("keydown", function (event) {
+    var toolbar = event.target.closest && event.target.closest("[data-editor] [role=toolbar]");
+    if (!toolbar || event.target.tagName !== "BUTTON") { return; }
+    var buttons = Array.prototype.slice.call(toolbar.querySelectorAll("button"));
+    var index = buttons.indexOf(event.target), next = null;
+    if (event.key === "ArrowRight" || event.key === "ArrowDown") { next = buttons[(index + 1) % buttons.length]; }
+    else if (event.key === "ArrowLeft" || event.key === "ArrowUp") { next = buttons[(index - 1 + buttons.length) % buttons.length]; }
+    else if (event.key === "Home") { next = buttons[0]; }
+    else if (event.key === "End") { next = buttons[buttons.length - 1]; }
+    if (!next) { return; }
+    event.preventDefault();
+    buttons.forEach(function (button) { button.tabIndex = button === next ? 0 : -1; });
+    next.focus();
   });
 
   /* When an editor arrives (page load or swap): offer its draft, focus the text. */
@@ -185,12 +214,53 @@
     var editors = root.matches && root.matches("[data-editor]") ? [root] : root.querySelectorAll("[data-editor]");
     for (var i = 0; i < editors.length; i++) {
       offerDraft(editors[i]);
+      Array.prototype.forEach.call(editors[i].querySelectorAll("[role=toolbar]"), setUpToolbar);
       if (editors[i].dataset.conflict === undefined) { dirtyEditors.delete(editors[i]); } else { dirtyEditors.add(editors[i]); }
     }
     if (editors.length && root !== document) { textareaOf(editors[0]).focus(); }
   }
   document.addEventListener("DOMContentLoaded", function () { setUpEditors(document); });
   document.addEventListener("htmx:load", function (event) { setUpEditors(event.detail.elt); });
+
+  /* Focus is never lost in a swap: when the element that had it is replaced (Save or Cancel in the
+     editor, a follow button, a review verdict, the tags form), it goes to the new content's
+     [data-focus-after-swap] (the article's "Edit" button), else its first control, else the new
+     content itself. htmx already keeps it on an element with the same id, and honours autofocus. */
+  var focusWasIn = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    focusWasIn = active && active !== document.body && event.detail.target.contains(active) ? event.detail.target : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target, active = document.activeElement;
+    if (!focusWasIn || !root.isConnected || root.closest("#messages")) { return; }
+    focusWasIn = null;
+    if (active && active !== document.body && active.isConnected) { return; }
+    var target = root.querySelector("[data-focus-after-swap]") ||
+      root.querySelector("a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary");
+    if (!target) { target = root; if (!root.hasAttribute("tabindex")) { root.setAttribute("tabindex", "-1"); } }
+    var messages = document.getElementById("messages");
+    if (root.matches("[data-article]") && messages && messages.textContent.trim()) {
+      // back from the editor: the notice ("published", "waits for review by …") in sight above the page
+      messages.scrollIntoView({ block: "start" });
+      target.focus({ preventScroll: true });
+      var box = target.getBoundingClientRect();
+      if (box.bottom > window.innerHeight || box.top < 0) { target.scrollIntoView({ block: "nearest" }); }
+    } else {
+      target.focus();
+    }
+  });
+
+  /* The page's tabs say which view is shown when the editor opens or closes in place. */
+  document.addEventListener("htmx:afterSettle", function () {
+    var tabs = document.querySelector("nav.page-tabs");
+    if (!tabs || !tabs.querySelector("[data-tab=show]")) { return; }
+    var shown = document.querySelector("main [data-editor]") ? "edit" : (document.querySelector("main [data-article]") ? "show" : null);
+    if (!shown) { return; }
+    Array.prototype.forEach.call(tabs.querySelectorAll("[data-tab]"), function (tab) {
+      if (tab.dataset.tab === shown) { tab.setAttribute("aria-current", "page"); } else { tab.removeAttribute("aria-current"); }
+    });
+  });
 
   /* Search suggestions: arrow keys move between the input and the suggested links. */
   document.addEventListener("keydown", function (event) {
