@@ -12,6 +12,7 @@ from app.models import Page, User
 from app.models.user import ROLES
 from app.following.cli import notify_cli
 from app.attachments.cli import files_cli
+from app.cli_progress import progress_bar
 from app.operations.cli import COMMANDS as OPERATIONS_COMMANDS
 from app.wiki import bundles
 from app.wiki.errors import WikiError
@@ -55,9 +56,11 @@ def demo(if_empty):
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def export(path):
-    """Write the shareable pages (public, shareable licence, published text) to a zip file."""
+    """Write the shareable pages (public, shareable licence, published text) and their files to a zip file
+    (a progress bar on a terminal, nothing in cron)."""
     try:
-        report = bundles.export_zip(path)
+        with progress_bar(_("Exporting")) as progress:
+            report = bundles.export_zip(path, progress=progress)
     except OSError as error:
         raise click.ClickException(_("Cannot write %(path)s: %(reason)s", path=path, reason=error.strerror)) from error
     click.echo(ngettext("Exported %(num)d page to %(path)s.", "Exported %(num)d pages to %(path)s.",
@@ -68,15 +71,23 @@ def export(path):
 @click.argument("path", type=click.Path(exists=True))
 @with_appcontext
 def import_pages(path):
-    """Create pages from a folder or zip of Markdown files (this wiki's export, An Otter Wiki, Obsidian)."""
+    """Create pages from a folder or zip of Markdown files with the files they use (this wiki's export,
+    An Otter Wiki, Obsidian); a refused file is named, the rest imported (a progress bar on a terminal)."""
     try:
-        report = bundles.import_bundle(path)
+        with progress_bar(_("Importing")) as progress:
+            report = bundles.import_bundle(path, progress=progress)
     except WikiError as error:
         raise click.ClickException(str(error.message)) from error
     line = _("Import: %(created)d created, %(unchanged)d already up to date, %(different)d skipped "
              "(the wiki already has another text under that name).", created=len(report.created),
              unchanged=len(report.unchanged), different=len(report.different))
-    click.echo(line + (f" {', '.join(report.different)}" if report.different else ""))
+    line += f" {', '.join(report.different)}" if report.different else ""
+    if report.files or report.refused:
+        line += " " + _("Files: %(imported)d imported, %(refused)d refused.", imported=len(report.files),
+                        refused=len(report.refused))
+    click.echo(line)
+    for reason in report.refused:
+        click.echo(_("Refused: %(reason)s", reason=reason))
 
 
 def init_app(app: Flask) -> None:

@@ -16,7 +16,7 @@ from app.wiki.attachments import uploads
 from app.wiki.attachments.uploads import PreparedFile
 from app.wiki.bundles import references
 from app.wiki.bundles.reading import OtherFiles, shown
-from app.wiki.errors import FileRefused
+from app.wiki.errors import FileRefused, FileTooLarge
 
 
 @dataclass
@@ -55,13 +55,14 @@ def prepare_files(found: FilesFound, others: OtherFiles, *, progress: Callable[[
     """Each file used, checked and stored once, by its path in the bundle; the refused ones reported."""
     prepared = {}
     limit = current_app.config["WIKI_MAX_UPLOAD_BYTES"]
-    for done, (path, data) in enumerate(others.each(found.paths, limit), 1):
+    for done, (path, size, data) in enumerate(others.each(found.paths, limit), 1):
         try:
             if isinstance(data, FileRefused):
                 raise data
+            uploads.check_size(size)  # from the folder or the zip's header: a larger file was not read
             prepared[path] = uploads.prepare_file(filename=path.rsplit("/", 1)[-1], data=data)
-        except FileRefused as error:  # FileTooLarge is one
-            found.refused.append(_("%(name)s: %(problem)s", name=path, problem=error.message))
+        except (FileRefused, FileTooLarge) as error:
+            found.refused.append(_("%(name)s: %(problem)s", name=shown(path), problem=error.message))
         progress(done, total)
     return prepared
 

@@ -55,18 +55,27 @@ class OtherFiles:
     paths: list[str] = field(default_factory=list)  # safe names, in order
     unsafe: list[str] = field(default_factory=list)  # zip members whose names climb out: never read
 
-    def each(self, wanted: list[str], limit: int) -> Iterator[tuple[str, bytes | FileRefused]]:
-        """(path, bytes) for each wanted path of the list, at most `limit` + 1 bytes, or (path, FileRefused)."""
+    def each(self, wanted: list[str], limit: int) -> Iterator[tuple[str, int, bytes | FileRefused]]:
+        """(path, size, bytes) for each wanted path of the list, or (path, size, FileRefused). The size is
+        the one the folder or the zip's header gives; a file larger than `limit` is not read, and no
+        read goes past `limit` + 1 bytes (a header may lie)."""
         listed = set(self.paths)
         known = [name for name in wanted if name in listed]
         if self.archive is None:
             for name in known:
-                yield name, refused_or(lambda: read_other(self.root / name, name, limit))
+                size = refused_or(lambda: (self.root / name).lstat().st_size)
+                if not isinstance(size, int):
+                    yield name, 0, size
+                    continue
+                yield name, size, (b"" if size > limit else
+                                   refused_or(lambda: read_other(self.root / name, name, limit)))
             return
         try:
             with zipfile.ZipFile(self.archive) as archive:
                 for name in known:
-                    yield name, refused_or(lambda: read_member(archive, archive.getinfo(name), limit))
+                    info = archive.getinfo(name)
+                    yield name, info.file_size, (b"" if info.file_size > limit else
+                                                 refused_or(lambda: read_member(archive, info, limit)))
         except UNREADABLE_ZIP as error:
             raise InvalidInput(_("This zip file is damaged and cannot be read.")) from error
 
@@ -77,11 +86,14 @@ class Bundle:
     others: OtherFiles
 
 
-def refused_or(read) -> bytes | FileRefused:
+def refused_or(read):
+    """What `read()` gives, or a FileRefused saying why it could not."""
     try:
         return read()
     except (InvalidInput, FileRefused) as error:
         return error if isinstance(error, FileRefused) else FileRefused(error.message)
+    except OSError:
+        return FileRefused(_("This file cannot be read."))
 
 
 def read_bundle(path: Path) -> Bundle:
@@ -197,9 +209,12 @@ def read_zip(path: Path) -> Bundle:
     if sum(len(file.data) for file in files) > MAX_TOTAL_BYTES:
         raise too_large_bundle()
     for info in members:
-        if info.is_dir() or is_markdown(info.filename) or is_hidden(info.filename):
+        if info.is_dir() or is_markdown(info.filename):
             continue
-        (others.paths if is_safe_name(info.filename) else others.unsafe).append(info.filename)
+        if not is_safe_name(info.filename):  # `../../x.png` (its `..` would pass for a hidden folder)
+            others.unsafe.append(info.filename)
+        elif not is_hidden(info.filename):
+            others.paths.append(info.filename)
     return Bundle(files, others)
 
 
