@@ -4,12 +4,12 @@ Cache-Control, CORS for GET under /api/, and every error as JSON {"error", "mess
 import hashlib
 import json
 import logging
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import Response, abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
 from app.api import data
@@ -17,6 +17,9 @@ from app.extensions import db
 from app.wiki.api_tokens import member_for_read_token
 from app.wiki.errors import WikiError
 from app.wiki.permissions import is_member
+
+if TYPE_CHECKING:  # pydantic loads with the API's operations only (app/api/views.py)
+    from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,7 @@ def json_bytes(data) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode()
 
 
-def json_response(model: BaseModel) -> Response:
+def json_response(model: "BaseModel") -> Response:
     """A 200 JSON answer with an ETag (304 when it matches) and a Cache-Control for its reader."""
     response = cached_json(model.model_dump_json().encode(), PRIVATE_CACHE if reader_is_member() else PUBLIC_CACHE)
     response.vary.update(("Authorization", "Cookie"))

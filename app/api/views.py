@@ -1,130 +1,52 @@
-"""The JSON API's views: thin, each answers one of the schemas (the same ones /api/openapi.json
-describes), with the one visibility rule from the domain and the published state only."""
+"""The API's routes. The HTML views (guide, account, feeds) attach by import; the JSON operations are
+routed here to stand-ins, and app/api/operations.py, which holds them with spectree and pydantic
+(about 8 MB a process), is imported on the first /api/ request that needs it: a web worker that only
+serves pages never loads them. Once it is loaded, the real views replace the stand-ins in the app's
+view functions, where spectree finds them to describe them in /api/openapi.json."""
 
-from flask import abort, request, url_for
+import importlib
+
+from flask import current_app, request
 from flask_babel import gettext as _
-from spectree import Response as Responses
 
 from app.api import account, bp, data, feeds, guide  # noqa: F401  (account, feeds, guide attach views)
-from app.api import schemas as s
-from app.api.http import cached_json, error_response, json_bytes, json_response, reader_is_member
-from app.api.spec import OPTIONAL_TOKEN, spec
-from app.wiki import agenda, journal, licensing, listings, pages, search, tagging
+from app.api.http import cached_json, error_response
 
 bp.register_blueprint(data)
-ERRORS = {"HTTP_400": s.Error, "HTTP_401": s.Error, "HTTP_404": s.Error}
+
+OPERATIONS_MODULE = "app.api.operations"
+# (rule under /api, view name in app/api/operations.py), in the order the document lists them.
+OPERATIONS = (("/pages", "pages_list"), ("/pages/<slug>", "page"), ("/pages/<slug>/history", "history"),
+              ("/recent", "recent"), ("/search", "search_pages"), ("/tags", "tags"), ("/agenda", "agenda_list"))
 
 
-def page_url(slug: str) -> str:
-    return url_for("pages.show", slug=slug, _external=True)
+def operations():
+    """app/api/operations.py, imported once per process (Python's import lock makes threads wait for
+    it); its views then replace this app's stand-ins."""
+    module = importlib.import_module(OPERATIONS_MODULE)
+    views = current_app.view_functions
+    for _rule, name in OPERATIONS:
+        views[f"{bp.name}.{data.name}.{name}"] = getattr(module, name)
+    return module
 
 
-def summary_of(page) -> s.PageSummary:
-    return s.PageSummary(slug=page.slug, title=page.published.title, url=page_url(page.slug),
-                         api_url=url_for("api.json.page", slug=page.slug, _external=True),
-                         updated=page.published.created_at, tags=[t.name for t in page.tags],
-                         licence=page.licence_code)
+def stand_in(name: str):
+    """A view that loads the operations, then answers as the real `name` would (validation included)."""
+    def view(**arguments):
+        return getattr(operations(), name)(**arguments)
+
+    view.__name__ = view.__qualname__ = name
+    return view
 
 
-def readable_page_or_404(slug: str):
-    page = listings.published_page(slug, member=reader_is_member())
-    if page is None:
-        abort(error_response(404, _("There is no page at this address.")))
-    return page
-
-
-@data.get("/pages")
-@spec.validate(resp=Responses(HTTP_200=s.PageList, **ERRORS), tags=["pages"], security=OPTIONAL_TOKEN)
-def pages_list(query: s.Paging):
-    """Published pages this reader may see, by slug, a page of them at a time."""
-    found, total = listings.published_pages(member=reader_is_member(), page=query.page, per_page=query.per_page)
-    count = max(1, -(-total // query.per_page))
-    following = (url_for("api.json.pages_list", page=query.page + 1, per_page=query.per_page, _external=True)
-                 if query.page < count else None)
-    return json_response(s.PageList(items=[summary_of(p) for p in found], page=query.page, per_page=query.per_page,
-                                    total=total, pages=count, next=following))
-
-
-@data.get("/pages/<slug>")
-@spec.validate(resp=Responses(HTTP_200=s.PageDetail, **ERRORS), tags=["pages"], security=OPTIONAL_TOKEN)
-def page(slug: str):
-    """One page's published revision: Markdown, HTML, tags, licence, credits and files."""
-    found = readable_page_or_404(slug)
-    revision = found.published
-    credits = licensing.credits(found)
-    licence = found.licence
-    return json_response(s.PageDetail(
-        slug=found.slug, title=revision.title, url=page_url(found.slug), updated=revision.created_at,
-        revision=revision.number, markdown=revision.body, html=str(pages.rendered_html(revision)),
-        tags=[t.name for t in found.tags],
-        licence=s.Licence(code=licence.code, name=licence.name, url=licence.url or ""),
-        credits=credits.names, anonymous_edits=credits.anonymous_edits, files=[]))
-
-
-@data.get("/pages/<slug>/history")
-@spec.validate(resp=Responses(HTTP_200=s.History, **ERRORS), tags=["pages"], security=OPTIONAL_TOKEN)
-def history(slug: str):
-    """A page's revisions, newest first (members also see pending and rejected ones)."""
-    found = readable_page_or_404(slug)
-    member = reader_is_member()
-    items = [s.HistoryItem(number=r.number, title=r.title, summary=r.summary or "", author=r.author_name or "",
-                           created=r.created_at, status=r.status)
-             for r in listings.visible_history(found, member=member)]
-    return json_response(s.History(slug=found.slug, items=items))
-
-
-@data.get("/recent")
-@spec.validate(resp=Responses(HTTP_200=s.Recent, **ERRORS), tags=["changes"], security=OPTIONAL_TOKEN)
-def recent(query: s.Limit):
-    """The latest revisions this reader may see (visitors: published ones of public pages)."""
-    member = reader_is_member()
-    items = [s.Change(slug=r.page.slug, title=r.title, url=page_url(r.page.slug), number=r.number,
-                      summary=r.summary or "", author=r.author_name or "", created=r.created_at, status=r.status)
-             for r in journal.recent_revisions(member=member, limit=query.limit)
-             if member or r.page.published_id is not None]
-    return json_response(s.Recent(items=items))
-
-
-@data.get("/search")
-@spec.validate(resp=Responses(HTTP_200=s.SearchAnswer, **ERRORS, HTTP_503=s.Error), tags=["search"], security=OPTIONAL_TOKEN)
-def search_pages(query: s.SearchQuery):
-    """Full-text search of the published text this reader may see (QueryError answers 400)."""
-    found = search.query(query.q, member=reader_is_member(), tag=query.tag, page=query.page,
-                         per_page=query.per_page)
-    hits = [s.Hit(slug=h.slug, title=h.title, url=page_url(h.slug), excerpt=str(h.excerpt), tags=list(h.tags),
-                  updated=h.updated) for h in found.hits]
-    return json_response(s.SearchAnswer(q=found.text, tag=found.tag, total=found.total, page=found.page,
-                                        per_page=found.per_page, pages=found.page_count,
-                                        suggestion=found.suggestion, items=hits))
-
-
-@data.get("/tags")
-@spec.validate(resp=Responses(HTTP_200=s.Tags, **ERRORS), tags=["tags"], security=OPTIONAL_TOKEN)
-def tags():
-    """Every tag on a page this reader may see, with how many such pages carry it."""
-    items = [s.TagCount(name=tag.name, slug=tag.slug, count=n, url=url_for("tags.show", tag=tag.slug, _external=True),
-                        feed=url_for("api.tag_feed", tag=tag.slug, _external=True))
-             for tag, n in tagging.tag_counts(member=reader_is_member())]
-    return json_response(s.Tags(items=items))
-
-
-def occurrences(entries) -> list[s.Occurrence]:
-    return [s.Occurrence(slug=e.slug, title=e.title, url=page_url(e.slug), place=e.place, start=e.occurrence.start,
-                         end=e.occurrence.end, moved=e.occurrence.moved) for e in entries]
-
-
-@data.get("/agenda")
-@spec.validate(resp=Responses(HTTP_200=s.Agenda, **ERRORS), tags=["agenda"], security=OPTIONAL_TOKEN)
-def agenda_list():
-    """Upcoming sessions soonest first, then the latest past ones (published state only)."""
-    found = agenda.agenda(member=reader_is_member())
-    return json_response(s.Agenda(upcoming=occurrences(found.upcoming), past=occurrences(found.past)))
+for rule, name in OPERATIONS:
+    data.add_url_rule(rule, name, stand_in(name), methods=["GET"])
 
 
 @data.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3.1 description, generated from the schemas above."""
-    return cached_json(json_bytes(spec.spec), "public, max-age=300")
+    """The OpenAPI 3.1 description, generated from the operations' schemas."""
+    return cached_json(operations().openapi_document(), "public, max-age=300")
 
 
 @data.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
