@@ -1,20 +1,30 @@
-"""The one-query proofs that a visitor's cached answer is current (used by app.pages.fast_path).
+"""The one-query proofs that a cached answer is current (used by app.web.fast_path and, through
+app.wiki.pages.page_state, by the page-view cache of app.pages.view_cache).
 
 Each is a prebuilt SELECT (compiled once by SQLAlchemy's statement cache) that a WSGI middleware runs
 on a pooled connection, without a Flask request: a page's state when a visitor may read it (the one
-visibility rule, `readable_pages_filter(member=False)`), and the wiki's state for the portal."""
+visibility rule, `readable_pages_filter(member=False)`), and the wiki's state for the portal and the
+agenda. VIEW_STATE_COLUMNS is the one list of what a cached page view depends on."""
 
 import sqlalchemy as sa
 
 from app.models import Counter, Page, Revision
 from app.wiki.permissions import readable_pages_filter
 
-# What a cached page view depends on, as app.wiki.pages.page_state reads it for the per-process cache.
+# What a cached page view depends on (render_version moves when links in its text change colour): the
+# one list, read by the visitors' fast path and, whoever the reader, by app.wiki.pages.page_state.
 VIEW_STATE_COLUMNS = (Page.id, Page.change_seq, Page.head_id, Page.published_id, Page.protected, Page.visibility,
                       Page.deleted, Page.render_version)
 
-VISITOR_PAGE_STATE = sa.select(*VIEW_STATE_COLUMNS).where(Page.slug == sa.bindparam("slug"),
-                                                          readable_pages_filter(member=False))
+
+
+def view_state(page) -> tuple:
+    """VIEW_STATE_COLUMNS read from a page (an ORM object, or a row of PAGE_STATE)."""
+    return tuple(getattr(page, column.key) for column in VIEW_STATE_COLUMNS)
+
+
+PAGE_STATE = sa.select(*VIEW_STATE_COLUMNS).where(Page.slug == sa.bindparam("slug"))
+VISITOR_PAGE_STATE = PAGE_STATE.where(readable_pages_filter(member=False))
 
 # journal.wiki_state's query: the change sequence and the latest revision (pending ones too).
 WIKI_STATE = sa.select(sa.select(Counter.value).where(Counter.name == "change_seq").scalar_subquery(),

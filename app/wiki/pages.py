@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from app.extensions import db
 from app.models import Link, Page, Redirect, Revision
+from app.wiki import fast_reads
 from app.wiki.permissions import readable_pages_filter
 from app.wiki.attachments.links import resolve as resolve_files
 from app.wiki.rendering import page_url_builder, render_markdown, wiki_link_targets
@@ -30,10 +31,8 @@ def find_page(slug: str) -> tuple[Page | None, bool]:
 
 
 def page_state(slug: str):
-    """The few columns a cached page view depends on, in one light query (no ORM objects)."""
-    return db.session.execute(sa.select(
-        Page.id, Page.change_seq, Page.head_id, Page.published_id, Page.protected, Page.visibility, Page.deleted,
-        Page.render_version).where(Page.slug == slug)).first()
+    """The few columns a cached page view depends on (fast_reads.VIEW_STATE_COLUMNS), in one light query."""
+    return db.session.execute(fast_reads.PAGE_STATE, {"slug": slug}).first()
 
 
 # Revision.number is a 32-bit integer column: a larger number names no revision (and must not reach
@@ -55,11 +54,11 @@ def history(page: Page) -> list[Revision]:
         .options(sa.orm.selectinload(Revision.author), sa.orm.selectinload(Revision.reviewer))))
 
 
-def rendered_html(revision: Revision) -> Markup:
-    """The revision's HTML: the copy saved with it, or rendered now (without writing: a read stays a read;
-    the page-view cache keeps the result, and the next save of a linking page stores it again), with its
-    `attachments/<name>` references pointed at the page's files."""
-    html = revision.html if revision.html is not None else render_markdown(revision.body)
+def rendered_html(revision: Revision, render=render_markdown) -> Markup:
+    """The revision's HTML: the copy saved with it, or rendered now by `render` (without writing: a read
+    stays a read; the page-view cache keeps the result, and the next save of a linking page stores it
+    again), with its `attachments/<name>` references pointed at the page's files."""
+    html = revision.html if revision.html is not None else render(revision.body)
     if "attachments/" not in html:
         return Markup(html)
     return resolve_files(html, page_url_builder()(revision.page.slug))
