@@ -1,29 +1,70 @@
-"""Rendered page views, per process: a hit costs one light query for the page's state.
+"""Rendered page views: a hit costs one light query for the page's state.
 
-A view is stored under everything it depends on (view_key) but the visitor's CSRF token, which
-is rendered as a placeholder and filled in on the way out. Answers carry an ETag and
-Last-Modified, so a browser that has the view gets a 304."""
+A view is stored under everything it depends on (view_key) but the reader's CSRF token and name,
+which are rendered as placeholders and filled in on the way out. Two stores: a small per-process
+LRU in front, and, for members, the machine's SharedFileCache (the one the visitors' fast path uses,
+in <instance>/view-cache) under a slot per page, role and variant, so a member's view of any page of
+a large wiki is rendered once for everyone of that role, not once per member and worker. A view is
+only shared when nothing in it is the reader's own (a pending head may show its author a "withdraw"
+button: that view stays per member, in the process). Answers carry an ETag and Last-Modified, so a
+browser that has the view gets a 304."""
 
 import hashlib
-import secrets
+import hmac
 import zlib
-from datetime import timezone
+from datetime import datetime, timezone
 
 from flask import current_app, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
-from app.caching import app_cache
+from app.caching import SharedFileCache, app_cache
 from app.models import utcnow
-from app.web.fast_path import OFFER
+from app.web.fast_path import OFFER, STORE_FOLDER
 from app.web.htmx import wants_fragment
 from app.web.i18n import select_locale
-from app.wiki import moderation, pages
+from app.wiki import fast_reads, moderation, pages
+from app.wiki.rendering import render_markdown
 from app.wiki.permissions import can
 
 CACHE_NAME, CACHE_SIZE = "rendered_pages", 256
-# Unguessable, so user text cannot contain it; the same for every view of this process.
-TOKEN_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
+
+
+class Placeholders:
+    """What a cached view holds instead of the reader's CSRF token and name. Derived from the secret key,
+    so the same in every worker sharing the store, and unguessable: user text cannot contain them."""
+
+    def __init__(self, secret: str):
+        seed = hmac.new(str(secret).encode(), b"gare-view-placeholders", hashlib.sha256).hexdigest()
+        self.token, self.name = "csrf-" + seed[:32], "name-" + seed[32:]
+
+
+def placeholders() -> Placeholders:
+    found = current_app.extensions.get("gare_view_placeholders")
+    if found is None:
+        found = current_app.extensions["gare_view_placeholders"] = Placeholders(current_app.config["SECRET_KEY"])
+    return found
+
+
+class ShownReader:
+    """The signed-in reader as a cached view's templates see them: everything but the name, which is
+    a placeholder (base.html's account menu), filled in per request."""
+
+    def __init__(self, user, name: str):
+        self._user, self.name = user, name
+
+    def __getattr__(self, attribute):
+        return getattr(self._user, attribute)
+
+
+def render_context() -> dict:
+    """Template arguments for a view about to be cached: the placeholders in place of the token and name."""
+    marks = placeholders()
+    context = {"csrf_token": lambda: marks.token}
+    if current_user.is_authenticated:
+        context["current_user"] = ShownReader(current_user._get_current_object(), marks.name)
+    return context
 
 
 def cached_view(slug: str):
@@ -37,44 +78,84 @@ def cached_view(slug: str):
     if state is None or not can(current_user, "view", state):
         return None
     revision_id = state.head_id if can(current_user, "view_pending", state) else state.published_id
-    key = view_key(state, revision_id) if revision_id else None
-    entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key) if key else None
-    return cached_response(key, entry[0], unpacked(entry[1])) if entry else None
+    return cached_by_key(view_key(state, revision_id)) if revision_id else None
 
 
-def cached_by_key(key: str):
+def cached_by_key(key: "ViewKey"):
     """A view stored under `key` (built by the caller from one light query), or None."""
     if session.get("_flashes") or offered_by_fast_path():
         return None
-    entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key)
-    return cached_response(key, entry[0], unpacked(entry[1])) if entry else None
+    entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key.full)
+    if entry is not None:
+        return cached_response(key, entry[0], zlib_unpacked(entry[1]))
+    shared = shared_store().get(key.slot, key.full) if key.shared else None
+    if shared is None:
+        return None
+    stamp, _sep, body = shared.partition(b"\n")
+    updated_at = datetime.fromisoformat(stamp.decode())
+    app_cache(CACHE_NAME, CACHE_SIZE).put(key.full, (updated_at, zlib_packed(body)))
+    return cached_response(key, updated_at, body.decode())
 
 
-def store_view(key: str, updated_at, body: str):
-    """Keep a view rendered with TOKEN_PLACEHOLDER as its CSRF token, and answer with it (a visitor's
-    view is kept by the fast path's shared store instead, outside this process)."""
+def store_view(key: "ViewKey", updated_at, body: str):
+    """Keep a view rendered with render_context()'s placeholders, and answer with it (a visitor's
+    view is kept by the fast path's shared store instead, by the middleware)."""
     if not offered_by_fast_path():
-        app_cache(CACHE_NAME, CACHE_SIZE).put(key, (updated_at, packed(body)))
+        app_cache(CACHE_NAME, CACHE_SIZE).put(key.full, (updated_at, zlib_packed(body.encode())))
+        if key.shared:
+            shared_store().put(key.slot, key.full, updated_at.isoformat().encode() + b"\n" + body.encode())
     return cached_response(key, updated_at, body)
 
 
-def packed(body: str) -> bytes:
+def shared_store() -> SharedFileCache:
+    store = current_app.extensions.get("gare_member_views")
+    if store is None:
+        store = current_app.extensions["gare_member_views"] = SharedFileCache(
+            f"{current_app.instance_path}/{STORE_FOLDER}")
+    return store
+
+
+def revision_html(page, revision):
+    """pages.rendered_html, but a revision kept without its HTML (dropped when a link in it changed colour,
+    or imported) has its Markdown rendered once per machine and page state, not once per view that misses:
+    the result is shared in the store under the revision, its text and the page's render_version."""
+    if revision.html is not None:
+        return pages.rendered_html(revision)
+    digest = hashlib.blake2b(revision.body.encode(), digest_size=16).hexdigest()
+    slot, key = f"revision-html\x1f{revision.id}", f"{revision.id}\x1f{digest}\x1f{page.render_version}"
+
+    def render(body: str) -> str:
+        stored = shared_store().get(slot, key)
+        if stored is not None:
+            return stored.decode()
+        html = str(render_markdown(body))
+        shared_store().put(slot, key, html.encode())
+        return html
+
+    return pages.rendered_html(revision, render=render)
+
+
+def zlib_packed(body: bytes) -> bytes:
     """A view as kept in memory: compressed (zlib's fastest level), about a fifth of the text's size,
     so the cache holds its 256 views in a few megabytes of a worker; unpacking costs tens of µs."""
-    return zlib.compress(body.encode(), 1)
+    return zlib.compress(body, 1)
 
 
-def unpacked(data: bytes) -> str:
+def zlib_unpacked(data: bytes) -> str:
     return zlib.decompress(data).decode()
 
 
-def cached_response(key: str, updated_at, body: str):
-    """The stored view with this visitor's token, or a 304 if the browser has it already."""
+def cached_response(key: "ViewKey", updated_at, body: str):
+    """The stored view with this reader's token and name, or a 304 if the browser has it already."""
     etag = view_etag(key)
     if etag in request.if_none_match:
         return not_modified(etag)
     token = csrf_token_for_page()
-    response = make_response(body.replace(TOKEN_PLACEHOLDER, token))
+    marks = placeholders()
+    body = body.replace(marks.token, token)
+    if current_user.is_authenticated:
+        body = body.replace(marks.name, str(escape(current_user.name)))
+    response = make_response(body)
     response.vary.add("HX-Request")
     if not token:
         offer_to_visitors()
@@ -100,34 +181,45 @@ def csrf_token_for_page() -> str:
     return ""
 
 
-def view_etag(key: str) -> str:
-    """The view's key and the visitor's CSRF token, hashed."""
+def view_etag(key: "ViewKey") -> str:
+    """The view's key, the reader's name and CSRF token, hashed."""
     csrf_token_for_page()  # creates the session's token first, so the first answer's ETag holds
-    return hashlib.sha256(f"{key}\x1f{session.get('csrf_token', '')}".encode()).hexdigest()[:32]
+    name = current_user.name if current_user.is_authenticated else ""
+    return hashlib.sha256(f"{key.full}\x1f{name}\x1f{session.get('csrf_token', '')}".encode()).hexdigest()[:32]
 
 
-def view_key(page, revision_id: int) -> str:
-    """Everything a page view depends on but the CSRF token: the page's state (render_version moves
-    when links in its text change colour), who is looking and where from, the language, the review count,
-    the hour."""
-    parts = [page.id, page.change_seq, page.head_id, page.published_id, page.protected, page.visibility,
-             page.deleted, page.render_version, revision_id]
-    return "\x1f".join(map(str, parts + reader_parts()))
+class ViewKey:
+    """Where a view is kept (`slot`: the page, who may see what, the variant) and under what (`full`:
+    the slot and the state that proves it current). `shared`: nothing in it is one member's own."""
+
+    def __init__(self, what: list, state: list, own: str = ""):
+        user = current_user
+        reader = [user.role, user.trusted] if user.is_authenticated else ["", ""]
+        slot = [*what, request.host_url, request.full_path, *reader, own, select_locale(), wants_fragment()]
+        volatile = [moderation.pending_count() if can(user, "review") else "", utcnow().strftime("%Y%m%d%H")]
+        self.slot = "\x1f".join(map(str, ["member-view", *slot]))
+        self.full = "\x1f".join(map(str, [self.slot, *state, *volatile]))
+        self.shared = user.is_authenticated and not own and not request.query_string
+
+    def __str__(self) -> str:
+        return self.full
 
 
-def portal_key(wiki_state: tuple) -> str:
+def view_key(page, revision_id: int) -> ViewKey:
+    """Everything a page view depends on but the CSRF token and the reader's name: the page's state
+    (render_version moves when links in its text change colour), the reader's role and trust (or, on a
+    page whose head waits for review, who they are: its author may withdraw it), where they look from
+    (the host too: "Réutiliser cette page" gives the page's full address), the language, htmx or not,
+    the review count for reviewers, and the hour (a session turns "past" within it)."""
+    state = [*fast_reads.view_state(page), revision_id]
+    pending_head = page.head_id != page.published_id
+    own = current_user.get_id() if pending_head and current_user.is_authenticated else ""
+    return ViewKey(["page", page.id], state, own)
+
+
+def portal_key(wiki_state: tuple) -> ViewKey:
     """Everything the portal depends on: the wiki's state (journal.wiki_state) and who is looking."""
-    return "\x1f".join(map(str, ["portal", *wiki_state, *reader_parts()]))
-
-
-def reader_parts() -> list:
-    """What a view depends on besides the content: who is looking and where from (the host too:
-    "Réutiliser cette page" gives the page's full address), the language,
-    htmx or not, the review count for reviewers, and the hour (a session turns "past" within it)."""
-    user = current_user
-    return [request.host_url, request.full_path, user.get_id() if user.is_authenticated else "", getattr(user, "role", ""),
-            getattr(user, "trusted", ""), select_locale(), wants_fragment(),
-            moderation.pending_count() if can(user, "review") else "", utcnow().strftime("%Y%m%d%H")]
+    return ViewKey(["portal"], list(wiki_state))
 
 
 def with_validators(response, etag: str, last_modified):

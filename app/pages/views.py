@@ -10,8 +10,8 @@ from flask_login import current_user
 from app.pages import bp
 from app.pages import editor, history, language, presence, settings  # noqa: F401  (their views attach to bp)
 from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
-from app.pages.view_cache import (TOKEN_PLACEHOLDER, cached_by_key, cached_view, portal_key, store_view, view_etag,
-                                  view_key, with_validators)
+from app.pages.view_cache import (cached_by_key, cached_view, portal_key, render_context, revision_html, store_view,
+                                  view_etag, view_key, with_validators)
 from app.web.htmx import render_htmx
 from app.models import utcnow
 from app.wiki import agenda, journal, licensing, pages, sections, tagging
@@ -46,7 +46,7 @@ def portal():
                    html=pages.rendered_html(revision) if revision else None)
     if session.get("_flashes"):  # a one-off confirmation (signed in, saved...): render it, cache nothing
         return render_template("pages/portal.html", **context)
-    body = render_template("pages/portal.html", csrf_token=lambda: TOKEN_PLACEHOLDER, **context)
+    body = render_template("pages/portal.html", **render_context(), **context)
     return store_view(key, utcnow(), body)
 
 
@@ -86,13 +86,13 @@ def show(slug):
     if session.get("_flashes"):  # a one-off confirmation: render it, cache nothing
         response = render_htmx("pages/show.html", "pages/_article.html", **context)
         return with_validators(response, view_etag(key), page.updated_at)
-    body = render_htmx("pages/show.html", "pages/_article.html", csrf_token=lambda: TOKEN_PLACEHOLDER, **context)
+    body = render_htmx("pages/show.html", "pages/_article.html", **render_context(), **context)
     return store_view(key, page.updated_at, body.get_data(as_text=True))
 
 
 def article_html(page, revision):
     """The revision's HTML, with section edit links when the reader may edit and they line up."""
-    html = pages.rendered_html(revision)
+    html = revision_html(page, revision)
     if revision.id != page.head_id or not can(current_user, "edit", page):
         return html
     linked = with_section_links(html, url_for("pages.edit", slug=page.slug), _("edit"))

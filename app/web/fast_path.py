@@ -43,6 +43,7 @@ HTMX_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_R
 REFUSING_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
 ALLOWED_COOKIES = {"lang"}
 MAX_PARSED_LANGUAGES = 512
+STORE_FOLDER = "view-cache"  # in the instance folder; members' shared views (app.pages.view_cache) live there too
 
 
 class VisitorFastPath:
@@ -51,7 +52,7 @@ class VisitorFastPath:
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
-        self.store = SharedFileCache(f"{app.instance_path}/view-cache")
+        self.store = SharedFileCache(f"{app.instance_path}/{STORE_FOLDER}")
         self.engine = None
         self.languages: dict[str, LanguageAccept] = {}
 
