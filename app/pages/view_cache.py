@@ -20,8 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from app.caching import SharedFileCache, app_cache
-from app.models import utcnow
-from app.web.fast_path import OFFER, STORE_FOLDER
+from app.web.fast_path import OFFER, STORE_FOLDER, time_bucket
 from app.web.htmx import wants_fragment
 from app.web.i18n import select_locale
 from app.wiki import fast_reads, moderation, pages
@@ -192,11 +191,11 @@ class ViewKey:
     """Where a view is kept (`slot`: the page, who may see what, the variant) and under what (`full`:
     the slot and the state that proves it current). `shared`: nothing in it is one member's own."""
 
-    def __init__(self, what: list, state: list, own: str = ""):
+    def __init__(self, what: list, state: list, own: str = "", kind: str = "page"):
         user = current_user
         reader = [user.role, user.trusted] if user.is_authenticated else ["", ""]
         slot = [*what, request.host_url, request.full_path, *reader, own, select_locale(), wants_fragment()]
-        volatile = [moderation.pending_count() if can(user, "review") else "", utcnow().strftime("%Y%m%d%H")]
+        volatile = [moderation.pending_count() if can(user, "review") else "", time_bucket(kind)]
         self.slot = "\x1f".join(map(str, ["member-view", *slot]))
         self.full = "\x1f".join(map(str, [self.slot, *state, *volatile]))
         self.shared = user.is_authenticated and not own and not request.query_string
@@ -218,8 +217,9 @@ def view_key(page, revision_id: int) -> ViewKey:
 
 
 def portal_key(wiki_state: tuple) -> ViewKey:
-    """Everything the portal depends on: the wiki's state (journal.wiki_state) and who is looking."""
-    return ViewKey(["portal"], list(wiki_state))
+    """Everything the portal depends on: the wiki's state (journal.wiki_state), who is looking, and the
+    minute (its next sessions pass into the past on the minute: fast_path.time_bucket)."""
+    return ViewKey(["portal"], list(wiki_state), kind="portal")
 
 
 def with_validators(response, etag: str, last_modified):

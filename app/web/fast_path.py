@@ -1,15 +1,16 @@
 """The visitors' fast path: a reader without a session gets a page view (or the portal) from stored
 response bytes after one indexed query proving them current, before Flask runs at all.
 
-A WSGI middleware in front of the app (create_app installs it). For `GET /wiki/<slug>` and `GET /`
-without a query string, session or remember cookie (only the `lang` cookie may be there),
+A WSGI middleware in front of the app (create_app installs it). For `GET /wiki/<slug>`, `GET /` and
+`GET /agenda` without a query string, session or remember cookie (only the `lang` cookie may be there),
 conditional headers or Authorization, and while visitors may not edit (else they carry a CSRF
 token), it runs one query on a pooled connection (app.wiki.fast_reads: the page's state if a visitor
-may read it under the one visibility rule, or the wiki's state for the portal) and builds the key:
-that state, the visitor's language (app.web.i18n.visitor_locale, the same rule as Flask-Babel's
-selector), the htmx headers, the host and scheme, and the hour. A stored answer under that key is
+may read it under the one visibility rule, or the wiki's state for the portal and the agenda) and
+builds the key: that state, the visitor's language (app.web.i18n.visitor_locale, the same rule as
+Flask-Babel's selector), the htmx headers, the host and scheme, and the hour (the minute for the
+portal and the agenda, which list sessions upcoming or past: time_bucket). A stored answer under that key is
 sent as it was (status, every header, body) with a new X-Request-Id. Otherwise the request goes to
-Flask with an offer in its environ; the page view accepts it only for an anonymous reader with no
+Flask with an offer in its environ; the page view (and the portal, the agenda) accepts it only for an anonymous reader with no
 CSRF token and no flash (app.pages.view_cache.offer_to_visitors), and a 200 without Set-Cookie is
 then stored under the key computed before it was rendered, so it can only be older than what it
 holds, never newer: an edit anywhere (another worker, another machine) moves the state, hence the
@@ -43,6 +44,7 @@ HTMX_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_R
 REFUSING_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
 ALLOWED_COOKIES = {"lang"}
 MAX_PARSED_LANGUAGES = 512
+WIKI_WIDE = {"/": "portal", "/agenda": "agenda"}  # answers proven current by the wiki's state
 STORE_FOLDER = "view-cache"  # in the instance folder; members' shared views (app.pages.view_cache) live there too
 
 
@@ -84,8 +86,8 @@ class VisitorFastPath:
         if cookies and not set(parse_cookie(cookies)) <= ALLOWED_COOKIES:
             return None
         path = environ.get("PATH_INFO", "")
-        if path == "/":
-            return "portal", ""
+        if path in WIKI_WIDE:
+            return WIKI_WIDE[path], ""
         slug = path[len(PAGE_PREFIX):]
         if path.startswith(PAGE_PREFIX) and slug and "/" not in slug and is_valid_slug(slug):
             return "page", slug
@@ -102,7 +104,7 @@ class VisitorFastPath:
         slot = "\x1f".join([kind, slug, self.locale(environ), *(environ.get(h, "") for h in HTMX_HEADERS),
                             environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""),
                             environ.get("SCRIPT_NAME", "")])
-        return slot, "\x1f".join([slot, *map(str, state), utcnow().strftime("%Y%m%d%H")])
+        return slot, "\x1f".join([slot, *map(str, state), time_bucket(kind)])
 
     def connection(self):
         if self.engine is None:
@@ -149,6 +151,15 @@ class VisitorFastPath:
         head = "\n".join([answer["status"], *(f"{name}: {value}" for name, value in headers)])
         self.store.put(*slot_key, head.encode("latin-1") + b"\n\n" + body)
         return ClosingIterator([body], getattr(iterable, "close", None))
+
+
+def time_bucket(kind: str) -> str:
+    """The part of "now" an answer depends on. The portal and the agenda list sessions upcoming or past,
+    and sessions start and end on the minute: an answer holds for the minute it was rendered in, so a
+    session passes into the past on the agenda and the portal within the minute its end is reached (in
+    that minute, only a render at its very first microsecond could still count it upcoming). A page's
+    session block holds for the hour, like the per-process cache (app.pages.view_cache)."""
+    return utcnow().strftime("%Y%m%d%H%M" if kind in WIKI_WIDE.values() else "%Y%m%d%H")
 
 
 def install(app) -> None:
