@@ -35,10 +35,11 @@ def find_files(notes: list[tuple[str, str]], others: OtherFiles) -> FilesFound:
     """For each (note name, body), the bundle files its references name."""
     found = FilesFound(refused=[_("%(name)s: an unsafe file name; the file was left out.", name=shown(name))
                                 for name in others.unsafe])
+    index = references.FileIndex(others.paths)
     for note, body in notes:
         uses = []
         for reference in references.find(body):
-            path = references.resolve(reference, note, others.paths)
+            path = references.resolve(reference, note, index)
             if path == references.OUTSIDE:
                 found.refused.append(_("%(note)s: %(file)s leads out of the bundle; the file was not imported.",
                                        note=note, file=reference.target))

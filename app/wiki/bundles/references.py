@@ -72,10 +72,36 @@ def find(body: str) -> list[Reference]:
                   key=lambda ref: ref.start)
 
 
-def resolve(reference: Reference, note: str, files: list[str]) -> str | None:
+class FileIndex:
+    """The bundle's listed files, for lookups by exact path, by path in any case, and by name."""
+
+    def __init__(self, files: list[str]):
+        self.listed = set(files)
+        self.folded: dict[str, str] = {}
+        self.named: dict[str, list[str]] = {}
+        for path in files:
+            self.folded.setdefault(path.lower(), path)
+            self.named.setdefault(posixpath.basename(path).lower(), []).append(path)
+
+    def find(self, candidates: list[str]) -> str | None:
+        for candidate in candidates:
+            if candidate in self.listed:
+                return candidate
+        return next((self.folded[c.lower()] for c in candidates if c.lower() in self.folded), None)
+
+    def by_name(self, name: str, folder: str) -> str | None:
+        """Obsidian's lookup: a file of that name anywhere, in the note's folder first, then the shortest path."""
+        same = self.named.get(name.lower())
+        if not same:
+            return None
+        return min(same, key=lambda path: (posixpath.dirname(path) != folder, path.count("/"), len(path), path))
+
+
+def resolve(reference: Reference, note: str, files: FileIndex) -> str | None:
     """The listed file a note's reference names, OUTSIDE for a path out of the bundle, or None."""
     target = reference.target.strip()
     folder, stem = posixpath.dirname(note), posixpath.splitext(note)[0]
+    ours = target.startswith(("attachments/", "./attachments/")) and posixpath.basename(folder) == "markdown"
     if target.startswith("/"):  # An Otter Wiki: from the wiki's root, maybe with its /a/ route
         rooted = target.lstrip("/")
         candidates = [rooted, re.sub(r"/a/([^/]+)$", r"/\1", rooted)]
@@ -84,28 +110,13 @@ def resolve(reference: Reference, note: str, files: list[str]) -> str | None:
         if direct == ".." or direct.startswith("../"):
             return OUTSIDE
         candidates = [direct, posixpath.normpath(posixpath.join(stem, target))]
-        if target.startswith(("attachments/", "./attachments/")):  # this wiki's export: files/<page>/<name>
-            top = posixpath.dirname(folder)
-            candidates.append(posixpath.join(top, "files", posixpath.basename(stem), posixpath.basename(target)))
-    listed = set(files)
-    folded = {}
-    for path in files:
-        folded.setdefault(path.lower(), path)
-    for candidate in candidates:
-        if candidate in listed:
-            return candidate
-    for candidate in candidates:
-        if candidate.lower() in folded:
-            return folded[candidate.lower()]
-    return by_name(posixpath.basename(target), folder, files)
-
-
-def by_name(name: str, folder: str, files: list[str]) -> str | None:
-    """Obsidian's lookup: a file of that name anywhere, in the note's folder first, then the shortest path."""
-    same = [path for path in files if posixpath.basename(path).lower() == name.lower()]
-    if not same:
-        return None
-    return min(same, key=lambda path: (posixpath.dirname(path) != folder, path.count("/"), len(path), path))
+        if ours:  # this wiki's export: markdown/<page>.md uses files/<page>/<name>
+            candidates.insert(0, posixpath.join(posixpath.dirname(folder), "files", posixpath.basename(stem),
+                                                posixpath.basename(target)))
+    found = files.find(candidates)
+    if found is not None or ours:  # another page's file of that name is not this page's
+        return found
+    return files.by_name(posixpath.basename(target), folder)
 
 
 def rewrite(body: str, replacements: dict[Reference, str]) -> str:
