@@ -38,7 +38,7 @@ def test_rewriting_gives_our_markdown():
     assert all("javascript" not in markdown_link(ref, "a.png", picture=True) for ref in hostile)
 
 
-FILES = FileIndex(["Notes/photo.png", "Pièces jointes/photo.png", "assets/deep/er/schema.png", "schema.png",
+FILES = FileIndex(["repo/page/image.png", "repo/autre/image.png", "Notes/photo.png", "Pièces jointes/photo.png", "assets/deep/er/schema.png", "schema.png",
                    "home/logo.png", "atelier/photo.jpg", "files/charte/groupe.png", "files/guide/plan.png",
                    "Notes/Sous/plan.png"])
 
@@ -53,6 +53,9 @@ FILES = FileIndex(["Notes/photo.png", "Pièces jointes/photo.png", "assets/deep/
     ("x.md", "../x.png", OUTSIDE),
     ("home.md", "/Home/a/logo.png", "home/logo.png"),  # An Otter Wiki's /Page/a/name
     ("home.md", "/Home/logo.png", "home/logo.png"),
+    ("repo/page.md", "/Page/a/image.png", "repo/page/image.png"),  # a zip of the repository's folder
+    ("repo/autre.md", "/Autre/image.png", "repo/autre/image.png"),
+    ("repo/autre.md", "/../../Autre/image.png", "repo/autre/image.png"),  # the root has no parent
     ("atelier.md", "./photo.jpg", "atelier/photo.jpg"),  # An Otter Wiki's pasted ./name: the page's folder
     ("markdown/charte.md", "attachments/groupe.png", "files/charte/groupe.png"),  # this wiki's export
     ("markdown/charte.md", "attachments/plan.png", None),  # another page's file is not this page's

@@ -138,6 +138,23 @@ def test_the_export_command_writes_the_files_with_a_bar_on_a_terminal_and_one_li
     assert (tmp_path / "export.zip").read_bytes() == (tmp_path / "quiet.zip").read_bytes()
 
 
+def test_an_svg_stays_behind_and_its_description_shows(app, client, editor):
+    """An SVG may hold script: the wiki only ever serves it as a download; a static site put online
+    would serve it as a page of its origin."""
+    with app.app_context():
+        editing.create_page(title="Logo", body="Le logo.", author_label="test", publish_now=True)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="4" height="4"/></svg>'
+    logo = uploaded(editor, "logo", svg, "logo.svg")
+    carte = uploaded(editor, "logo", png(), "carte.png")
+    edit(editor, "logo", f"![Notre logo](attachments/{logo}) ![Carte](attachments/{carte})", title="Logo",
+         base_revision=1)
+    files = zip_files(client.get("/export.zip").data)
+    assert [name for name in files if name.startswith("files/")] == ["files/logo/carte.png"]
+    assert b"onload" not in b"".join(files.values())
+    page = files["site/logo.html"].decode()
+    assert "Notre logo" in page and "logo.svg" not in page and 'src="../files/logo/carte.png"' in page
+
+
 # --- Import ------------------------------------------------------------------------------------
 
 def test_our_own_export_comes_back_with_its_picture(app, client, wiki, tmp_path):

@@ -102,9 +102,13 @@ def resolve(reference: Reference, note: str, files: FileIndex) -> str | None:
     target = reference.target.strip()
     folder, stem = posixpath.dirname(note), posixpath.splitext(note)[0]
     ours = target.startswith(("attachments/", "./attachments/")) and posixpath.basename(folder) == "markdown"
-    if target.startswith("/"):  # An Otter Wiki: from the wiki's root, maybe with its /a/ route
-        rooted = target.lstrip("/")
-        candidates = [rooted, re.sub(r"/a/([^/]+)$", r"/\1", rooted)]
+    if target.startswith("/"):  # An Otter Wiki: from the wiki's root (the bundle's, or a folder above the note)
+        path = posixpath.normpath(target).lstrip("/")  # `/../x` is `/x`: the root has no parent
+        rooted = [path, re.sub(r"/a/([^/]+)$", r"/\1", path)]  # its /a/ route
+        roots = [folder]
+        while roots[-1]:
+            roots.append(posixpath.dirname(roots[-1]))
+        candidates = [posixpath.normpath(posixpath.join(root, path)) for root in reversed(roots) for path in rooted]
     else:
         direct = posixpath.normpath(posixpath.join(folder, target))
         if direct == ".." or direct.startswith("../"):

@@ -14,6 +14,11 @@ from app.wiki import licensing, pages
 from app.wiki.attachments.listing import exported_files
 
 
+# An SVG may hold script: the wiki serves it only as a download, but a static site put online as it
+# is would serve it as a page of its origin. It stays behind (its description shows instead).
+LEFT_BEHIND = ("image/svg+xml",)
+
+
 @dataclass(frozen=True)
 class ExportReport:
     exported: list[str]  # slugs, by title
@@ -78,7 +83,7 @@ def exported_page(page: Page) -> ExportedPage:
     credits = licensing.credits(page)
     return ExportedPage(page=page, revision=page.published, licence=published_licence(page),
                         authors=credits.names, anonymous_edits=credits.anonymous_edits,
-                        files=tuple(exported_files(page, page.published)))
+                        files=tuple(a for a in exported_files(page, page.published) if a.mime_type not in LEFT_BEHIND))
 
 
 def exported_count(report: ExportReport) -> str:
