@@ -78,3 +78,36 @@ def test_a_visitor_s_stored_view_follows_edits_made_on_another_machine(served_wi
     for server in (here, there):
         for answer in visitor_views(server):
             assert answer.status == 404 and "Deuxième version" not in answer.text
+
+
+def test_a_member_s_shared_view_follows_edits_made_on_another_machine(served_wiki):
+    """Members' views are shared by role in each machine's store (app.pages.view_cache): two
+    facilitators on one machine get one rendering, each with their own name, and an edit through the
+    other machine shows at once on every worker."""
+    wiki = served_wiki
+    with wiki.app.app_context():
+        admin = db.session.scalar(db.select(User).where(User.name == "Admin Gare"))
+        editing.create_page(title="Guide du bénévole", body="Première version du guide.", author=admin, slug=SLUG)
+        db.session.remove()
+    wiki.add_user("Fanny Facilite", role="facilitator")
+    wiki.add_user("Fabien Facile", role="facilitator")
+    here, there = wiki.serve(workers=2), other_machine(wiki)
+    fanny, fabien = Browser(here.base), Browser(here.base)
+    fanny.sign_in("Fanny Facilite")
+    fabien.sign_in("Fabien Facile")
+    for _ in range(VIEWS):
+        for member, name, other in ((fanny, "Fanny Facilite", "Fabien Facile"), (fabien, "Fabien Facile", "Fanny Facilite")):
+            answer = member.get(f"/wiki/{SLUG}")
+            header = answer.text.split("<main", 1)[0]
+            assert answer.status == 200 and shows_text(answer.text, "Première version du guide.")
+            assert name in header and other not in header
+    remote = Browser(there.base)
+    remote.sign_in("Fanny Facilite")
+    save(remote, SLUG, "Deuxième version, écrite ailleurs.")
+    for _ in range(VIEWS):  # the very next views, on every worker of the other machine
+        for member in (fanny, fabien):
+            answer = member.get(f"/wiki/{SLUG}")
+            assert shows_text(answer.text, "Deuxième version, écrite ailleurs.")
+            assert "Première version du guide." not in answer.text
+    for answer in visitor_views(here):  # the visitors' answers never came from a member's
+        assert "Fanny Facilite" not in answer.text.split("<main", 1)[0] and 'name="csrf_token"' not in answer.text
