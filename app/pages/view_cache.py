@@ -1,12 +1,12 @@
 """Rendered page views: a hit costs one light query for the page's state.
 
 A view is stored under everything it depends on (view_key) but the reader's CSRF token and name,
-which are rendered as placeholders and filled in on the way out. Two stores: a small per-process
-LRU in front, and, for members, the machine's SharedFileCache (the one the visitors' fast path uses,
-in <instance>/view-cache) under a slot per page, role and variant, so a member's view of any page of
-a large wiki is rendered once for everyone of that role, not once per member and worker. A view is
-only shared when nothing in it is the reader's own (a pending head may show its author a "withdraw"
-button: that view stays per member, in the process). Answers carry an ETag and Last-Modified, so a
+which are rendered as placeholders and filled in on the way out. Members' views live in the
+machine's SharedFileCache (the one the visitors' fast path uses, in <instance>/view-cache) under a
+slot per page, role and variant, so a member's view of any page of a large wiki is rendered once for
+everyone of that role, not once per member and worker. A view is only shared when nothing in it is
+the reader's own (a pending head may show its author a "withdraw" button) and it has no query string;
+such views, and visitors' views answered by Flask, stay in a small per-process LRU. Answers carry an ETag and Last-Modified, so a
 browser that has the view gets a 304."""
 
 import hashlib
@@ -84,25 +84,24 @@ def cached_by_key(key: "ViewKey"):
     """A view stored under `key` (built by the caller from one light query), or None."""
     if session.get("_flashes") or offered_by_fast_path():
         return None
-    entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key.full)
-    if entry is not None:
-        return cached_response(key, entry[0], zlib_unpacked(entry[1]))
-    shared = shared_store().get(key.slot, key.full) if key.shared else None
+    if not key.shared:
+        entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key.full)
+        return cached_response(key, entry[0], zlib_unpacked(entry[1])) if entry else None
+    shared = shared_store().get(key.slot, key.full)
     if shared is None:
         return None
     stamp, _sep, body = shared.partition(b"\n")
-    updated_at = datetime.fromisoformat(stamp.decode())
-    app_cache(CACHE_NAME, CACHE_SIZE).put(key.full, (updated_at, zlib_packed(body)))
-    return cached_response(key, updated_at, body.decode())
+    return cached_response(key, datetime.fromisoformat(stamp.decode()), body.decode())
 
 
 def store_view(key: "ViewKey", updated_at, body: str):
-    """Keep a view rendered with render_context()'s placeholders, and answer with it (a visitor's
-    view is kept by the fast path's shared store instead, by the middleware)."""
-    if not offered_by_fast_path():
+    """Keep a view rendered with render_context()'s placeholders (a member's shared one in the machine's
+    store, any other in the process), and answer with it (a visitor's view is kept by the fast path's
+    store instead, by the middleware)."""
+    if key.shared:
+        shared_store().put(key.slot, key.full, updated_at.isoformat().encode() + b"\n" + body.encode())
+    elif not offered_by_fast_path():
         app_cache(CACHE_NAME, CACHE_SIZE).put(key.full, (updated_at, zlib_packed(body.encode())))
-        if key.shared:
-            shared_store().put(key.slot, key.full, updated_at.isoformat().encode() + b"\n" + body.encode())
     return cached_response(key, updated_at, body)
 
 
