@@ -8,6 +8,8 @@ one it knows (fast_path() is False), or the query has a shape the bulk scorer do
 `scores` asks Whoosh's own search instead, which finds the same documents."""
 
 import math
+from bisect import bisect_left
+from dataclasses import dataclass
 
 from whoosh import query as wq
 
@@ -39,6 +41,39 @@ def whoosh_scores(searcher, parsed, *, limit: int, hidden: set[int],
     found = dict.fromkeys(results.docs(), 0.0)
     found.update((hit.docnum, hit.score or 0.0) for hit in results)
     return found
+
+
+@dataclass(frozen=True)
+class TermWeight:
+    """BM25F for one term: what a posting scores given its frequency and the document's field length."""
+    scale: float
+    constant: float
+    slope: float
+    scorable: bool
+    boost: float
+
+    def score(self, frequency: float, length: int) -> float:
+        if not self.scorable:
+            return self.boost
+        return self.scale * frequency / (frequency + self.constant + self.slope * length)
+
+
+def adjacent_at(postings: list[tuple[list, list, list]], order: list[int], docnum: int) -> list[int] | None:
+    """Where `docnum` sits in each word's postings of one segment, if some position p has word k at
+    p + k for every word k (words tried in `order`); None as soon as one cannot follow."""
+    at, starts = [0] * len(postings), None
+    for k in order:
+        ids, _weights, values = postings[k]
+        at[k] = place = bisect_left(ids, docnum)
+        positions = decode_positions(values[place])
+        shifted = set(map((-k).__add__, positions)) if k else set(positions)
+        if starts is None:
+            starts = shifted
+        else:
+            starts &= shifted
+            if not starts:
+                return None
+    return at
 
 
 class ArrayScorer:
@@ -77,56 +112,58 @@ class ArrayScorer:
         return None
 
     def term(self, fieldname: str, text: str, boost: float) -> dict[int, float]:
-        frequency = self.searcher.doc_frequency(fieldname, text)
-        if not frequency:
+        weight = self.weight(fieldname, text, boost)
+        if weight is None:
             return {}
-        field = self.searcher.schema[fieldname]
         found: dict[int, float] = {}
-        idf = math.log(self.doc_count / (frequency + 1)) + 1
-        scale = idf * (BM25_K1 + 1) * boost
-        constant = BM25_K1 * (1 - BM25_B)
-        slope = BM25_K1 * BM25_B / (self.searcher.avg_field_length(fieldname) or 1)
         for reader, offset in self.leaves:
             ids, weights, _values = posting_arrays(reader, fieldname, text)
-            if field.scorable:
+            if weight.scorable:
                 lengths = self.index.field_lengths(reader, fieldname)
-                found.update({offset + docnum: scale * tf / (tf + constant + slope * lengths[docnum])
-                              for docnum, tf in zip(ids, weights)})
+                found.update({offset + docnum: weight.score(tf, lengths[docnum]) for docnum, tf in zip(ids, weights)})
             else:
                 found.update(dict.fromkeys((offset + docnum for docnum in ids), boost))
             for docnum in deleted_documents(reader):
                 found.pop(offset + docnum, None)
         return found
 
+    def weight(self, fieldname: str, text: str, boost: float) -> "TermWeight | None":
+        """How a posting of `text` scores (BM25F), or None when no document holds it."""
+        frequency = self.searcher.doc_frequency(fieldname, text)
+        if not frequency:
+            return None
+        idf = math.log(self.doc_count / (frequency + 1)) + 1
+        return TermWeight(scale=idf * (BM25_K1 + 1) * boost, constant=BM25_K1 * (1 - BM25_B),
+                          slope=BM25_K1 * BM25_B / (self.searcher.avg_field_length(fieldname) or 1),
+                          scorable=self.searcher.schema[fieldname].scorable, boost=boost)
+
     def phrase(self, node) -> dict[int, float]:
-        """Documents where the words follow each other (stop words are not counted as positions)."""
+        """Documents where the words follow each other (stop words are not counted as positions),
+        scored as the sum of the words' scores.
+
+        Segment by segment, each word's postings are read once (numbers, frequencies and encoded
+        positions); only documents holding every word have positions decoded, the rarest word's
+        first, and a document is dropped as soon as one word cannot follow."""
         words = [word for word in node.words if word]
-        parts = [self.term(node.fieldname, word, node.boost) for word in words]
-        if not parts:
+        if len(words) < 2:
+            return self.term(node.fieldname, words[0], node.boost) if words else {}
+        weights = [self.weight(node.fieldname, word, node.boost) for word in words]
+        if any(weight is None for weight in weights):
             return {}
-        candidates = set(parts[0]).intersection(*parts[1:])
-        if len(words) > 1 and candidates:
-            candidates &= self.adjacent(node.fieldname, words, candidates)
-        return {docnum: sum(part[docnum] for part in parts) for docnum in candidates}
-
-    def adjacent(self, fieldname: str, words: list[str], candidates: set[int]) -> set[int]:
-        """The candidates in which some position p has word k at p + k for every word."""
-        positions = [self.positions(fieldname, word, candidates) for word in words]
-        found = set()
-        for docnum in candidates:
-            starts = set(positions[0][docnum])
-            for shift, later in enumerate(positions[1:], 1):
-                starts.intersection_update(p - shift for p in later[docnum])
-            if starts:
-                found.add(docnum)
-        return found
-
-    def positions(self, fieldname: str, word: str, candidates: set[int]) -> dict[int, list[int]]:
-        found = {}
+        found: dict[int, float] = {}
         for reader, offset in self.leaves:
-            ids, _weights, encoded = posting_arrays(reader, fieldname, word, values=True)
-            found.update((offset + docnum, decode_positions(value)) for docnum, value in zip(ids, encoded)
-                         if offset + docnum in candidates)
+            postings = [posting_arrays(reader, node.fieldname, word, values=True) for word in words]
+            order = sorted(range(len(words)), key=lambda k: len(postings[k][0]))  # rarest word first
+            candidates = set(postings[order[0]][0]).intersection(*(postings[k][0] for k in order[1:]))
+            candidates.difference_update(deleted_documents(reader))
+            if not candidates:
+                continue
+            lengths = self.index.field_lengths(reader, node.fieldname) if weights[0].scorable else None
+            for docnum in sorted(candidates):
+                at = adjacent_at(postings, order, docnum)
+                if at is not None:
+                    found[offset + docnum] = sum(weight.score(postings[k][1][at[k]], lengths[docnum] if lengths else 0)
+                                                 for k, weight in enumerate(weights))
         return found
 
     def conjunction(self, subqueries) -> dict[int, float] | None:

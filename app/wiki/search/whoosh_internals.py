@@ -95,8 +95,24 @@ def _posting_arrays_slowly(matcher, values: bool) -> tuple[list, list, list]:
     return ids, weights, encoded
 
 
+# Positions format: a 4-byte count, then the gaps pickled (protocol 2) as a list: `]q\x00(`, then
+# `K<byte>` for each gap under 256, then `e.`; a single position is `]q\x00K<byte>a.` (or `M` and
+# two bytes). When every gap is one byte (almost always: a gap is the words between two
+# occurrences), the gaps are every other byte and need no unpickling.
+PICKLED_LIST = b"\x80\x02]q\x00"
+ONE_BYTE, TWO_BYTES, MARK = ord("K"), ord("M"), ord("(")
+
+
 def decode_positions(value: bytes) -> list[int]:
     """Word positions from Whoosh's Positions format (a count, then pickled gaps), without its checks."""
+    if value.startswith(PICKLED_LIST, 4):
+        kind = value[9]
+        if kind == MARK and value.endswith(b"e.") and not value[10:-2:2].strip(b"K"):
+            return list(accumulate(value[11:-2:2]))
+        if kind == ONE_BYTE and len(value) == 13:
+            return [value[10]]
+        if kind == TWO_BYTES and len(value) == 14:
+            return [value[10] | value[11] << 8]
     return list(accumulate(pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
 
 
