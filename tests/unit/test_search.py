@@ -212,6 +212,34 @@ def test_a_new_page_waiting_for_review_is_not_found(people):
 
 # --- Search as you type ---------------------------------------------------------------------------
 
+def test_suggestions_follow_new_titles_renames_and_visibility_at_once(open_wiki, ctx):
+    """Titles read for search as you type are kept per view of the index, which each commit replaces."""
+    assert search.suggest("zébu", member=False) == []
+    page = create("Zébulon et ses amis", "Un manège.")
+    assert [m.title for m in search.suggest("zébu", member=False)] == ["Zébulon et ses amis"]
+    assert [m.title for m in search.suggest("zébu", member=False)] == ["Zébulon et ses amis"]  # from the view
+    editing.rename_page(page, title="Zéphyr et ses amis")
+    assert search.suggest("zébu", member=False) == []
+    assert [m.slug for m in search.suggest("zéph", member=False)] == ["zephyr-et-ses-amis"]
+    page_settings.set_visibility(page, "members", by=None)
+    assert search.suggest("zéph", member=False) == [] and search.suggest("ami", member=False) == []
+    assert [m.title for m in search.suggest("zéph", member=True)] == ["Zéphyr et ses amis"]
+    page_settings.set_visibility(page, "public", by=None)
+    assert [m.title for m in search.suggest("zéph", member=False)] == ["Zéphyr et ses amis"]
+    editing.delete_page(page)
+    assert search.suggest("zéph", member=True) == []
+
+
+def test_a_members_only_title_seen_by_a_member_is_never_suggested_to_a_visitor(ctx):
+    """The same view serves both: what a member's suggestion read never reaches a visitor."""
+    create("Réunion publique", "Ouverte à tous.")
+    hidden = create("Réunion du bureau", "Entre membres.")
+    page_settings.set_visibility(hidden, "members", by=None)
+    assert {m.slug for m in search.suggest("réu", member=True)} == {"reunion-publique", "reunion-du-bureau"}
+    assert [m.slug for m in search.suggest("réu", member=False)] == ["reunion-publique"]
+    assert search.suggest("réunion bur", member=False) == []
+
+
 def test_suggest_matches_title_beginnings_without_accents(pages):
     assert [m.slug for m in search.suggest("coop", member=False)] == ["la-cooperation-entre-associations"]
     assert [m.slug for m in search.suggest("la coopé entre", member=False)] == ["la-cooperation-entre-associations"]

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
 META_ID = "meta"  # the id of the document holding the watermark
 NOTHING_INDEXED = -1  # watermark of an empty index; pages never published have change_seq 0
+MAX_KNOWN_TITLES = 4096  # titles kept per view for search as you type (a few hundred kB at most)
 
 
 def make_schema() -> Schema:
@@ -189,6 +190,21 @@ class SearchIndex:
                               for visibility in ("meta", "members")}
         hidden = view["hidden"]
         return hidden["meta"] if member else hidden["meta"] | hidden["members"]
+
+    def titles(self, searcher, docnums) -> dict[int, tuple[str, str]]:
+        """(slug, title) of these documents, each read once per view: search as you type asks for
+        the same few titles keystroke after keystroke, and a document's stored fields (its whole
+        text included) cost far more to read than the lookup. The view, hence this, is dropped at
+        the next commit, so a renamed or new title is never missed."""
+        view = self._view(searcher)
+        known = view.setdefault("titles", {})
+        if len(known) > MAX_KNOWN_TITLES:
+            known.clear()
+        for docnum in docnums:
+            if docnum not in known:
+                fields = searcher.stored_fields(docnum)
+                known[docnum] = (fields["slug"], fields["title"])
+        return {docnum: known[docnum] for docnum in docnums}
 
     def field_lengths(self, reader, fieldname: str) -> list[int]:
         """Each document's length in `fieldname` for one segment, read once per segment (they never change)."""

@@ -95,11 +95,11 @@ def suggest(prefix: str, *, member: bool, limit: int = 8) -> list[TitleMatch]:
 
 
 def title_matches(searcher, terms, member: bool, limit: int) -> list[TitleMatch]:
+    """The best `limit` titles a reader may see: highest score, then shortest title, then A to Z."""
     index = current_index()
     hidden = index.hidden(searcher, member)
     found = scoring.scores(searcher, index, terms, limit=limit * 4, hidden=hidden)
     visible = found.keys() - hidden
-    titles = {docnum: searcher.stored_fields(docnum) for docnum in
-              heapq.nlargest(limit * 4, visible, key=lambda docnum: (found[docnum], -docnum))}
-    best = sorted(titles, key=lambda docnum: (-found[docnum], len(titles[docnum]["title"]), titles[docnum]["title"]))
-    return [TitleMatch(slug=titles[d]["slug"], title=titles[d]["title"]) for d in best[:limit]]
+    titles = index.titles(searcher, heapq.nlargest(limit * 4, visible, key=lambda docnum: (found[docnum], -docnum)))
+    best = sorted(titles, key=lambda docnum: (-found[docnum], len(titles[docnum][1]), titles[docnum][1]))
+    return [TitleMatch(slug=titles[d][0], title=titles[d][1]) for d in best[:limit]]
