@@ -49,6 +49,8 @@ def allow_attribute(tag: str, name: str, value: str) -> bool:
         return True
     if tag in ("th", "td") and name == "align":
         return value in ("left", "center", "right")
+    if name == "lang" and tag in ("span", "p", "blockquote", "div", "li", "td", "th", "em", "strong", "i", "b"):
+        return bool(re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}", value))  # a passage in another language (RGAA 8.7)
     if tag == "ol" and name == "start":
         return value.isdigit()
     if tag == "code" and name == "class":
