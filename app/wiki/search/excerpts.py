@@ -48,13 +48,14 @@ def excerpt(text: str, stems: set[str], size: int = EXCERPT_CHARS) -> Markup:
     start = word_boundary(text, start, backwards=True)
     end = word_boundary(text, min(len(text), start + size))
     spans = [first, *takewhile(lambda span: span[1] <= end, matches)] if first and first[1] <= end else []
-    pieces, position = [], start
+    # Every piece of the text is escaped; the marks and ellipses are ours (joined as plain strings:
+    # Markup's own formatting costs more than the rest of the excerpt).
+    pieces, position = ["… " if start > 0 else ""], start
     for span_start, span_end in spans:
-        pieces += [escape(text[position:span_start]), Markup("<mark>%s</mark>") % text[span_start:span_end]]
+        pieces += [escape(text[position:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
         position = span_end
-    pieces.append(escape(text[position:end]))
-    return Markup("{}{}{}").format("… " if start > 0 else "", Markup("").join(pieces),
-                                   " …" if end < len(text) else "")
+    pieces += [escape(text[position:end]), " …" if end < len(text) else ""]
+    return Markup("".join(pieces))
 
 
 def word_boundary(text: str, position: int, backwards: bool = False) -> int:

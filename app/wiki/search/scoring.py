@@ -118,9 +118,11 @@ class ArrayScorer:
         found: dict[int, float] = {}
         for reader, offset in self.leaves:
             ids, weights, _values = posting_arrays(reader, fieldname, text)
-            if weight.scorable:
+            if weight.scorable:  # weight.score() inlined: this loop runs once per posting
                 lengths = self.index.field_lengths(reader, fieldname)
-                found.update({offset + docnum: weight.score(tf, lengths[docnum]) for docnum, tf in zip(ids, weights)})
+                scale, constant, slope = weight.scale, weight.constant, weight.slope
+                found.update({offset + docnum: scale * tf / (tf + constant + slope * lengths[docnum])
+                              for docnum, tf in zip(ids, weights)})
             else:
                 found.update(dict.fromkeys((offset + docnum for docnum in ids), boost))
             for docnum in deleted_documents(reader):
