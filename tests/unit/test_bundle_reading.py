@@ -179,3 +179,23 @@ def test_a_named_pipe_is_refused_without_waiting(ctx, tmp_path):
     outcome = import_in_a_thread(ctx, tmp_path)
     assert "tube.md is not a regular file" in str(outcome["error"].message)
     assert page_count() == 0
+
+
+# --- Files beside the notes (issue 12) -----------------------------------------------------------
+
+def test_pictures_beside_the_notes_have_their_own_budget(ctx, tmp_path):
+    """An export with its pictures may pass the notes' 50 MB; only the notes count against it."""
+    sixty_mb = 60_000_000
+    text, note = b"# Album\n\nVoir les photos.", zlib.compressobj(9, zlib.DEFLATED, -15)
+    (tmp_path / "album.zip").write_bytes(raw_zip([
+        ("album.md", note.compress(text) + note.flush(), zlib.crc32(text), len(text)),
+        ("photos/grande.png", deflated_zeros(sixty_mb), 0, sixty_mb)]))  # never read: no note uses it
+    assert bundles.import_bundle(tmp_path / "album.zip").created == ["album"]
+
+
+def test_files_declared_larger_than_their_budget_are_refused_before_inflating(ctx, tmp_path):
+    (tmp_path / "bundle.zip").write_bytes(raw_zip([("note.md", deflated_zeros(10), 0, 10),
+                                                   ("photo.png", deflated_zeros(10), 0, reading.MAX_FILES_BYTES + 1)]))
+    with pytest.raises(InvalidInput, match="files beside the notes are too large"):
+        bundles.import_bundle(tmp_path / "bundle.zip")
+    assert page_count() == 0

@@ -26,7 +26,8 @@ from flask_babel import gettext as _
 from app.wiki.errors import FileRefused, InvalidInput
 
 MAX_FILE_BYTES = 2_000_000
-MAX_TOTAL_BYTES = 50_000_000
+MAX_TOTAL_BYTES = 50_000_000  # the notes
+MAX_FILES_BYTES = 2_000_000_000  # a zip's other files, as declared (each read is capped at the upload limit)
 MAX_ENTRIES = 5_000
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -194,7 +195,7 @@ def read_other(path: Path, name: str, limit: int) -> bytes:
 
 def read_zip(path: Path) -> Bundle:
     """The Markdown members of a zip, after checking every name and declared size."""
-    if path.stat().st_size > MAX_TOTAL_BYTES:
+    if path.stat().st_size > MAX_TOTAL_BYTES + MAX_FILES_BYTES:
         raise too_large_bundle()
     others = OtherFiles(archive=path)
     try:
@@ -230,8 +231,11 @@ def check_members(members: list[zipfile.ZipInfo]) -> None:
             raise InvalidInput(_("%(name)s is an archive inside the bundle; unpack it first.", name=info.filename))
         if is_markdown(info.filename) and info.file_size > MAX_FILE_BYTES:
             raise too_large_file(info.filename)
-    if sum(info.file_size for info in members) > MAX_TOTAL_BYTES:
+    if sum(info.file_size for info in members if is_markdown(info.filename)) > MAX_TOTAL_BYTES:
         raise too_large_bundle()
+    if sum(info.file_size for info in members if not is_markdown(info.filename)) > MAX_FILES_BYTES:
+        raise InvalidInput(_("The files beside the notes are too large (at most %(n)d MB once unpacked).",
+                             n=MAX_FILES_BYTES // 1_000_000))
 
 
 def is_safe_name(name: str) -> bool:
