@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.wiki.attachments import uploads
+from app.wiki.attachments import storage, uploads
 from app.wiki.attachments.uploads import PreparedFile
 from app.wiki.bundles import references
 from app.wiki.bundles.reading import OtherFiles, shown
@@ -54,14 +54,18 @@ def find_files(notes: list[tuple[str, str]], others: OtherFiles) -> FilesFound:
 def prepare_files(found: FilesFound, others: OtherFiles, *, progress: Callable[[int, int], None],
                   total: int) -> dict[str, PreparedFile]:
     """Each file used, checked and stored once, by its path in the bundle; the refused ones reported."""
-    prepared = {}
+    prepared, by_content = {}, {}
     limit = current_app.config["WIKI_MAX_UPLOAD_BYTES"]
     for done, (path, size, data) in enumerate(others.each(found.paths, limit), 1):
         try:
             if isinstance(data, FileRefused):
                 raise data
             uploads.check_size(size)  # from the folder or the zip's header: a larger file was not read
-            prepared[path] = uploads.prepare_file(filename=path.rsplit("/", 1)[-1], data=data)
+            name = path.rsplit("/", 1)[-1]
+            key = (storage.digest(data), name)  # the same picture in several pages' folders: cleaned once
+            if key not in by_content:
+                by_content[key] = uploads.prepare_file(filename=name, data=data)
+            prepared[path] = by_content[key]
         except (FileRefused, FileTooLarge) as error:
             found.refused.append(_("%(name)s: %(problem)s", name=shown(path), problem=error.message))
         progress(done, total)
