@@ -251,12 +251,15 @@
     }
   });
 
-  /* The page's tabs say which view is shown when the editor opens or closes in place. */
+  /* The page's tabs and its title say which view is shown when the editor opens or closes in place. */
   document.addEventListener("htmx:afterSettle", function () {
     var tabs = document.querySelector("nav.page-tabs");
     if (!tabs || !tabs.querySelector("[data-tab=show]")) { return; }
-    var shown = document.querySelector("main [data-editor]") ? "edit" : (document.querySelector("main [data-article]") ? "show" : null);
+    var view = document.querySelector("main [data-editor], main [data-article]");
+    var shown = view ? (view.matches("[data-editor]") ? "edit" : "show") : null;
     if (!shown) { return; }
+    var heading = view.querySelector("h1"), brand = document.querySelector(".site-header .brand");
+    if (heading && brand) { document.title = heading.textContent.replace(/\s+/g, " ").trim() + " · " + brand.textContent.trim(); }
     Array.prototype.forEach.call(tabs.querySelectorAll("[data-tab]"), function (tab) {
       if (tab.dataset.tab === shown) { tab.setAttribute("aria-current", "page"); } else { tab.removeAttribute("aria-current"); }
     });

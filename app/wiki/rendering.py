@@ -205,8 +205,10 @@ def with_section_links(html: str, edit_url: str, label: str) -> Markup:
     numbers = iter(range(1, 100_000))
 
     def add_link(match):
-        link = Markup('<a class="section-edit" href="{url}?section={n}" data-section="{n}">{label}</a>').format(
-            url=edit_url, n=next(numbers), label=label)
+        # the heading's words are in the link for screen readers' lists of links (RGAA 6.1): "edit (Contacts)"
+        link = Markup('<a class="section-edit" href="{url}?section={n}" data-section="{n}">{label}'
+                      '<span class="visually-hidden"> ({heading})</span></a>').format(
+            url=edit_url, n=next(numbers), label=label, heading=Markup(match.group(0)).striptags())
         return f'<div class="section-heading">{match.group(0)}{link}</div>'
 
     return Markup(HEADING.sub(add_link, str(html)))

@@ -19,7 +19,8 @@ import pytest
 from app.extensions import db
 from app.models import User
 from app.wiki import accounts
-from app.wiki.rendering import render_markdown
+from app.wiki.rendering import render_markdown, with_section_links
+from app.wiki.welcome import PRESENTATION_SLUG
 from tests.conftest import csrf_token_from, login_as
 from tests.web.test_visibility_walk import get_rules, urls_of, walkers  # noqa: F401 (a fixture)
 
@@ -72,6 +73,11 @@ def problems_of(html: str, language: str) -> tuple[str, list[str]]:
             seen[element.get("id")] += 1
     found += [f"id {name!r} used {count} times" for name, count in seen.items() if count > 1]
     parent = {child: element for element in root.iter() for child in element}
+    for element in root.iter():  # references between elements (label's for is checked with the fields)
+        for attribute in ("aria-describedby", "aria-labelledby", "aria-controls", "list"):
+            missing = [i for i in (element.get(attribute) or "").split() if i not in by_id]
+            if missing and isinstance(element.tag, str):
+                found.append(f"<{element.tag} {attribute}> names no element: {missing}")
 
     # language of the page and of the passages in another language
     if root.get("lang") != language:
@@ -184,7 +190,8 @@ def readers(app, walkers, make_user):  # noqa: F811
 
 def walked(role, urls):
     """The newcomer only looks at the welcome page; the others at every URL."""
-    return [(e, u) for e, u in urls if e == "auth.welcome_page"] if role == "newcomer" else urls
+    guided = ("pages.edit", f"/wiki/{PRESENTATION_SLUG}/edit?guide=1")
+    return [(e, u) for e, u in urls if e == "auth.welcome_page"] + [guided] if role == "newcomer" else urls
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -256,6 +263,7 @@ def test_the_checks_find_what_they_look_for():
       <form><input name="q"><input type="checkbox" name="c" id="c"><label for="c"></label>
         <label for="nowhere">Perdu</label><select name="s"></select><textarea name="t" title="Texte"></textarea>
         <label>Nom <input name="ok"></label><input name="ok2" aria-label="Rechercher"><input type="hidden" name="h">
+        <input name="ok3" aria-label="Date" aria-describedby="d absent">
       </form><img src="a.png"><p id="d"></p><p id="d"></p><span lang="english">x</span></main></body></html>"""
     title, found = problems_of(bad, "fr")
     text = "\n".join(found)
@@ -265,7 +273,23 @@ def test_the_checks_find_what_they_look_for():
                      "<input name='c'> has no label", "for='nowhere'> points at no element",
                      "<select name='s'> has no label", "<textarea name='t'> has no label", "2 <h1>",
                      "<h4> 'Saut' comes after an <h1>", "empty <h3>", "has no alt", "id 'd' used 2 times",
-                     "'english'> is not a language code", "'Enregistré.' has no status or alert role"]:
+                     "'english'> is not a language code", "<input aria-describedby> names no element: ['absent']", "'Enregistré.' has no status or alert role"]:
         assert expected in text, expected
     for fine in ["'ok'", "'ok2'", "'h'", "/ok"]:
         assert fine not in text, fine
+
+
+def test_the_guided_first_edit_is_read_with_the_text_field(client_as):
+    """The first edit's three steps sit above the editor; a screen reader hears them with the text field."""
+    newcomer = client_as("volunteer", name="Nadia Nouvelle")
+    root = parse(newcomer.get(f"/wiki/{PRESENTATION_SLUG}/edit?guide=1").get_data(as_text=True))
+    body = next(e for e in root.iter("textarea") if e.get("name") == "body")
+    assert body.get("aria-describedby").split() == ["editor-guide", "body-hint"]
+    assert any(e.get("id") == "editor-guide" for e in root.iter("div"))
+
+
+def test_section_edit_links_name_their_section(ctx):
+    """Each "modifier" beside a heading says which section, for screen readers' lists of links (RGAA 6.1)."""
+    html = str(with_section_links(render_markdown("## Contacts & horaires\n\ntexte\n\n## Accès"), "/wiki/x/edit", "modifier"))
+    assert '>modifier<span class="visually-hidden"> (Contacts &amp; horaires)</span></a>' in html
+    assert '>modifier<span class="visually-hidden"> (Accès)</span></a>' in html
