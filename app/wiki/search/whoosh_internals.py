@@ -8,6 +8,7 @@ notice, so every function here first asks `fast_path()`: on any Whoosh other tha
 SUPPORTED_VERSION (Whoosh-Reloaded 2.7.5, pinned in requirements.txt) it logs a warning once and the
 callers use Whoosh's public API and its own scorer instead, slower but correct."""
 
+import functools
 import logging
 import pickle
 from itertools import accumulate
@@ -128,6 +129,12 @@ def segment_key(reader):
     return reader.segment().segment_id() if fast_path() else id(reader)
 
 
+@functools.cache
+def length_table() -> tuple[int, ...]:
+    """Each of the 256 one-byte lengths Whoosh stores, decoded once."""
+    return tuple(byte_to_length(b) for b in range(256))
+
+
 def read_field_lengths(reader, fieldname: str) -> list[int]:
     """The length of `fieldname` in each document of one segment (Whoosh keeps one byte each)."""
     count = reader.doc_count_all()
@@ -135,7 +142,8 @@ def read_field_lengths(reader, fieldname: str) -> list[int]:
         try:
             column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
             raw = column._dbfile.get(column._basepos, column._count) if column is not None else b""
-            lengths = [byte_to_length(b) for b in raw]
+            table = length_table()  # 256 lengths shared by every list: 8 bytes a document, not 36
+            lengths = [table[b] for b in raw]
             return lengths + [0] * (count - len(lengths))
         except AttributeError:  # another codec: ask document by document
             pass
