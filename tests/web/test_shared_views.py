@@ -264,3 +264,24 @@ def test_a_stored_agenda_and_portal_move_a_session_into_the_past_within_its_minu
 def next_sessions(client) -> str:
     """The portal's "next sessions" box."""
     return client.get("/").get_data(as_text=True).split('id="sessions-title"')[1].split("</aside>")[0]
+
+
+def test_a_facilitator_s_stored_view_counts_what_waits_for_review_at_once(app, client_as):
+    """The review count in the header is part of the key, counted once per wiki state (view_cache.review_count)."""
+    fiona = client_as("facilitator", name="Fiona")
+    save(fiona, "guide", "Du texte.")
+    save(fiona, "autre", "Une autre page.")
+
+    def waiting() -> str:
+        header = fiona.get("/wiki/guide").get_data(as_text=True).split("<main", 1)[0]
+        return header.split('href="/review"', 1)[1].split("</a>", 1)[0]
+
+    for _ in range(2):
+        assert 'class="count"' not in waiting()
+    nina = client_as("volunteer", name="Nina")
+    save(nina, "autre", "Une proposition.", base="1")
+    for _ in range(2):
+        assert ">1</span>" in waiting()
+    assert nina.post("/wiki/autre/withdraw").status_code in (200, 303)
+    for _ in range(2):
+        assert 'class="count"' not in waiting()
