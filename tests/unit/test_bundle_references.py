@@ -49,6 +49,8 @@ FILES = FileIndex(["repo/page/image.png", "repo/autre/image.png", "Notes/photo.p
     ("Autre.md", "schema.png", "schema.png"),
     ("Notes/Réunion.md", "Sous/plan.png", "Notes/Sous/plan.png"),  # relative to the note
     ("Notes/Réunion.md", "../schema.png", "schema.png"),
+    ("Notes/Réunion.md", "Pièces jointes/photo.png", "Pièces jointes/photo.png"),  # from the vault's root
+    ("Notes/Réunion.md", "assets/deep/er/schema.png", "assets/deep/er/schema.png"),
     ("Notes/Réunion.md", "../../schema.png", OUTSIDE),  # climbs out: refused, not looked up by name
     ("x.md", "../x.png", OUTSIDE),
     ("home.md", "/Home/a/logo.png", "home/logo.png"),  # An Otter Wiki's /Page/a/name

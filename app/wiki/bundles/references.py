@@ -7,9 +7,11 @@ this wiki's `attachments/<name>`), Obsidian embeds and links (`![[photo.png]]`,
 
 A reference is looked up among the bundle's listed files (reading.OtherFiles), never opened as a
 path: relative to the note's folder, in the note's own folder (An Otter Wiki keeps `page.md`'s
-files in `page/`), in `files/<page>/` (this wiki's export), from the bundle's root for a path
-starting with `/`, then by its name anywhere (Obsidian resolves by name: the note's folder first,
-then the shortest path). A path that climbs out of the bundle is refused."""
+files in `page/`), from the bundle's root (Obsidian may write paths from the vault's root; An
+Otter Wiki's start with `/`), then by its name anywhere (Obsidian resolves by name: the note's
+folder first, then the shortest path). In this wiki's export, `attachments/<name>` of
+`markdown/<page>.md` is `files/<page>/<name>` and nothing else. A path that climbs out of the
+bundle is refused."""
 
 import posixpath
 import re
@@ -113,7 +115,8 @@ def resolve(reference: Reference, note: str, files: FileIndex) -> str | None:
         direct = posixpath.normpath(posixpath.join(folder, target))
         if direct == ".." or direct.startswith("../"):
             return OUTSIDE
-        candidates = [direct, posixpath.normpath(posixpath.join(stem, target))]
+        candidates = [direct, posixpath.normpath(posixpath.join(stem, target)),
+                      posixpath.normpath(target)]  # Obsidian's "absolute path in vault" setting
         if ours:  # this wiki's export: markdown/<page>.md uses files/<page>/<name>
             candidates.insert(0, posixpath.join(posixpath.dirname(folder), "files", posixpath.basename(stem),
                                                 posixpath.basename(target)))
