@@ -70,8 +70,12 @@ def find(body: str) -> list[Reference]:
         target = unquote(target.split("#", 1)[0].split("?", 1)[0])
         found.append(Reference(match.start(), match.end(), target, bool(match.group(1)), match.group(2),
                                match.group(4) or ""))
-    return sorted((ref for ref in found if ref.is_file and not any(s <= ref.start < e for s, e in code)),
-                  key=lambda ref: ref.start)
+    kept, end = [], 0
+    for ref in sorted(found, key=lambda ref: ref.start):
+        if ref.is_file and ref.start >= end and not any(s <= ref.start < e for s, e in code):
+            kept.append(ref)
+            end = ref.end  # references never overlap, so the rewrite replaces whole ones
+    return kept
 
 
 class FileIndex:
