@@ -133,7 +133,7 @@ def new_page(live_app, label: str) -> str:
         return page.slug
 
 
-def open_editor_by_keyboard(page, keys: Keyboard, live_server: str, slug: str) -> None:
+def open_editor_by_keyboard(page, keys: Keyboard, live_server: str, slug: str, shot=None) -> None:
     """From the top of the page: the skip link, then the page's "Modifier", Enter: the editor opens in place."""
     page.goto(f"{live_server}/wiki/{slug}")
     page.evaluate("window.gareMarker = 'same page'")
@@ -141,6 +141,8 @@ def open_editor_by_keyboard(page, keys: Keyboard, live_server: str, slug: str) -
     skip = keys.press("Tab")
     assert_visible_focus(skip)
     assert skip["tag"] == "A" and skip["text"] == "Aller au contenu", describe(skip)
+    if shot:
+        page.screenshot(path=str(shot))
     keys.press("Enter")  # to the content: the next Tab lands in <main>
     read = keys.press("Tab")
     assert_visible_focus(read)
@@ -169,7 +171,7 @@ def test_keyboard_only_from_the_page_to_a_saved_edit(browser, live_server, live_
     slug = new_page(live_app, f"clavier {who} {size}")
     keys = Keyboard(page)
 
-    open_editor_by_keyboard(page, keys, live_server, slug)
+    open_editor_by_keyboard(page, keys, live_server, slug, shot=shots / f"{who}-{size}-0-skip-link.png")
     page.screenshot(path=str(shots / f"{who}-{size}-1-editor-open.png"))
     keys.press("Control+End")
     keys.type("\n\nNotre atelier répare les vélos le ")
@@ -192,6 +194,7 @@ def test_keyboard_only_from_the_page_to_a_saved_edit(browser, live_server, live_
     keys.type(".")
     expected = "L'atelier vélo ouvre ses portes.\n\nNotre atelier répare les vélos le **samedi** *matin*."
     expect(page.locator("#editor textarea[name=body]")).to_have_value(expected)
+    expect(page.locator("#preview strong")).to_have_text("samedi")  # the toolbar's insertion reaches the preview
     # Tab on through the editor's fields to the summary, then Save
     stops = keys.tab_until(lambda focus: focus["name"] == "summary")
     names = [stop["name"] for stop in stops]
