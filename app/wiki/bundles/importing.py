@@ -64,11 +64,12 @@ def import_bundle(path, *, author_label: str = licensing.IMPORT_LABEL,
     bundle = read_bundle(Path(path))
     pages = parse_bundle(bundle.notes)
     found = attaching.find_files([(page.source, page.body) for page in pages], bundle.others)
-    total = len(found.paths) + len(pages)
+    checked = len(found.paths)
+    total = checked + len(pages)
     prepared = attaching.prepare_files(found, bundle.others, progress=progress, total=total)
     pages = [with_files(page, found, prepared) for page in pages]
     try:
-        report = write_pages(pages, author_label, progress=lambda done: progress(len(found.paths) + done, total))
+        report = write_pages(pages, author_label, progress=lambda done: progress(checked + done, total))
         report.refused = found.refused
     except sa.exc.IntegrityError as error:  # someone created one of these pages meanwhile
         db.session.rollback()
