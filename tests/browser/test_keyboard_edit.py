@@ -333,3 +333,31 @@ def test_tags_and_follow_keep_the_focus(browser, live_server, live_app, voluntee
     expect(page.locator("#follow-page button")).to_be_focused()
     assert_visible_focus(keys.focused())
     page.context.close()
+
+
+def test_a_verdict_by_keyboard_leaves_focus_on_its_outcome(browser, live_server, live_app, volunteer):
+    """In the review queue, Publish by keyboard: the item becomes its outcome, which takes the focus
+    (read by screen readers, the next Tab goes on to the next item). The queue is shared by the other
+    tests, so the comment field of this item is focused directly: the rest is keyboard only."""
+    slug = new_page(live_app, "relecture")
+    with live_app.app_context():
+        page, _redirected = pages.find_page(slug)
+        editing.save_edit(page, title=page.title, body=page.head.body + " Et le dimanche.", summary="dimanche",
+                          author=find_user(VOLUNTEER), base_revision=page.head.number)
+    assert read_head(live_app, slug)[2] == "pending"
+    fanny = reader(browser, live_server, "facilitator", 1280)
+    item = fanny.locator(f"#review-{slug}")
+    for number in range(1, 20):  # 20 a page, longest waiting first: the newest may be on a later page
+        fanny.goto(f"{live_server}/review?page={number}")
+        if item.count():
+            break
+    item.locator("input[name=comment]").focus()
+    keys = Keyboard(fanny)
+    keys.type("Merci !")
+    publish = keys.press("Tab")
+    assert publish["text"] == "Publier", describe(publish)
+    keys.press("Enter")
+    expect(fanny.locator(f"#review-{slug}[role=status]")).to_be_focused()
+    assert_visible_focus(keys.focused())
+    assert read_head(live_app, slug)[2] == "approved"
+    fanny.context.close()
