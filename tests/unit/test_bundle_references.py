@@ -16,12 +16,12 @@ def test_the_forms_read_and_those_left_alone():
             "![Vue](vue%20large.jpg \"Titre\") ![](<avec espace.png>) [Budget](docs/budget.ods?raw#x)\n"
             "[[Une page]] ![[Une note]] [lien](autre-note.md) [site](https://example.org/a.png) "
             "![ext](//cdn.example/b.png) [ancre](#titre) [mail](mailto:a@b.c)\n"
-            "`![[code.png]]` et\n\n```\n![](bloc.png)\n```\n~~~md\n[[tilde.pdf]]\n~~~\n")
+            "| ![[cellule.png\\|120]] |\n`![[code.png]]` et\n\n```\n![](bloc.png)\n```\n~~~md\n[[tilde.pdf]]\n~~~\n")
     assert targets(body) == [
         ("photo.png", True, "", True), ("photo.png", True, "", True), ("plan.png", True, "", True),
         ("schema.png", True, "Le schéma", True), ("slides.pdf", False, "", True),
         ("vue large.jpg", True, "Vue", False), ("avec espace.png", True, "", False),
-        ("docs/budget.ods", False, "Budget", False)]
+        ("docs/budget.ods", False, "Budget", False), ("cellule.png", True, "", True)]
     assert find(body)[5].title == ' "Titre"'
 
 

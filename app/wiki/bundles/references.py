@@ -60,8 +60,8 @@ def find(body: str) -> list[Reference]:
     for match in WIKI_EMBED.finditer(body):
         description = match.group(4) or ""
         label = "" if SIZE.fullmatch(description) else description.strip()
-        found.append(Reference(match.start(), match.end(), match.group(2).strip(), bool(match.group(1)), label,
-                               wiki=True))
+        target = match.group(2).strip().removesuffix("\\")  # `![[photo.png\|300]]` in a table escapes its pipe
+        found.append(Reference(match.start(), match.end(), target, bool(match.group(1)), label, wiki=True))
     for match in MARKDOWN_LINK.finditer(body):
         target = match.group(3)
         target = target[1:-1] if target.startswith("<") else target
