@@ -81,10 +81,11 @@ def readable_tag_names(keys: set[str], *, member: bool) -> dict[str, str]:
     keys = {k for k in keys if k}
     if not keys:
         return {}
-    query = (sa.select(Tag.slug, Tag.name).join(page_tags, page_tags.c.tag_id == Tag.id)
-             .join(Page, Page.id == page_tags.c.page_id)
-             .where(Tag.slug.in_(keys), readable_pages_filter(member=member)).distinct())
-    return dict(db.session.execute(query).all())
+    # EXISTS: the database stops at each tag's first readable page (a join and DISTINCT read every
+    # page carrying the tag: milliseconds for a search page's twenty tags at 10,000 pages).
+    readable = (sa.select(page_tags.c.page_id).join(Page, Page.id == page_tags.c.page_id)
+                .where(page_tags.c.tag_id == Tag.id, readable_pages_filter(member=member)).exists())
+    return dict(db.session.execute(sa.select(Tag.slug, Tag.name).where(Tag.slug.in_(keys), readable)).all())
 
 
 def all_tag_names(*, member: bool) -> list[str]:
