@@ -190,11 +190,11 @@ class ViewKey:
     """Where a view is kept (`slot`: the page, who may see what, the variant) and under what (`full`:
     the slot and the state that proves it current). `shared`: nothing in it is one member's own."""
 
-    def __init__(self, what: list, state: list, own: str = "", kind: str = "page"):
+    def __init__(self, what: list, state: list, bucket: str, own: str = ""):
         user = current_user
         reader = [user.role, user.trusted] if user.is_authenticated else ["", ""]
         slot = [*what, request.host_url, request.full_path, *reader, own, select_locale(), wants_fragment()]
-        volatile = [review_count() if can(user, "review") else "", time_bucket(kind)]
+        volatile = [review_count() if can(user, "review") else "", bucket]
         self.slot = "\x1f".join(map(str, ["member-view", *slot]))
         self.full = "\x1f".join(map(str, [self.slot, *state, *volatile]))
         self.shared = user.is_authenticated and not own and not request.query_string
@@ -216,17 +216,18 @@ def view_key(page, revision_id: int) -> ViewKey:
     (render_version moves when links in its text change colour), the reader's role and trust (or, on a
     page whose head waits for review, who they are: its author may withdraw it), where they look from
     (the host too: "Réutiliser cette page" gives the page's full address), the language, htmx or not,
-    the review count for reviewers, and the hour (a session turns "past" within it)."""
+    the review count for reviewers, and the hour if it may show a session block (a session turns "past"
+    within it: fast_path.time_bucket)."""
     state = [*fast_reads.view_state(page), revision_id]
     pending_head = page.head_id != page.published_id
     own = current_user.get_id() if pending_head and current_user.is_authenticated else ""
-    return ViewKey(["page", page.id], state, own)
+    return ViewKey(["page", page.id], state, time_bucket("page", page), own)
 
 
 def portal_key(wiki_state: tuple) -> ViewKey:
     """Everything the portal depends on: the wiki's state (journal.wiki_state), who is looking, and the
     minute (its next sessions pass into the past on the minute: fast_path.time_bucket)."""
-    return ViewKey(["portal"], list(wiki_state), kind="portal")
+    return ViewKey(["portal"], list(wiki_state), time_bucket("portal"))
 
 
 def with_validators(response, etag: str, last_modified):

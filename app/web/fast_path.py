@@ -7,8 +7,9 @@ conditional headers or Authorization, and while visitors may not edit (else they
 token), it runs one query on a pooled connection (app.wiki.fast_reads: the page's state if a visitor
 may read it under the one visibility rule, or the wiki's state for the portal and the agenda) and
 builds the key: that state, the visitor's language (app.web.i18n.visitor_locale, the same rule as
-Flask-Babel's selector), the htmx headers, the host and scheme, and the hour (the minute for the
-portal and the agenda, which list sessions upcoming or past: time_bucket). A stored answer under that key is
+Flask-Babel's selector), the htmx headers, the host and scheme, and the time where the answer
+depends on it (time_bucket: the minute for the portal and the agenda, which list sessions upcoming
+or past; the hour for a page that may show a session block; none for any other page). A stored answer under that key is
 sent as it was (status, every header, body) with a new X-Request-Id. Otherwise the request goes to
 Flask with an offer in its environ; the page view (and the portal, the agenda) accepts it only for an anonymous reader with no
 CSRF token and no flash (app.pages.view_cache.offer_to_visitors), and a 200 without Set-Cookie is
@@ -104,7 +105,7 @@ class VisitorFastPath:
         slot = "\x1f".join([kind, slug, self.locale(environ), *(environ.get(h, "") for h in HTMX_HEADERS),
                             environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""),
                             environ.get("SCRIPT_NAME", "")])
-        return slot, "\x1f".join([slot, *map(str, state), time_bucket(kind)])
+        return slot, "\x1f".join([slot, *map(str, state), time_bucket(kind, state)])
 
     def connection(self):
         if self.engine is None:
@@ -153,13 +154,18 @@ class VisitorFastPath:
         return ClosingIterator([body], getattr(iterable, "close", None))
 
 
-def time_bucket(kind: str) -> str:
+def time_bucket(kind: str, state=None) -> str:
     """The part of "now" an answer depends on. The portal and the agenda list sessions upcoming or past,
     and sessions start and end on the minute: an answer holds for the minute it was rendered in, so a
     session passes into the past on the agenda and the portal within the minute its end is reached (in
-    that minute, only a render at its very first microsecond could still count it upcoming). A page's
-    session block holds for the hour, like the per-process cache (app.pages.view_cache)."""
-    return utcnow().strftime("%Y%m%d%H%M" if kind in WIKI_WIDE.values() else "%Y%m%d%H")
+    that minute, only a render at its very first microsecond could still count it upcoming). A page
+    view (`state`: its VIEW_STATE_COLUMNS) depends on the time only through its session block, which
+    holds for the hour; a page that cannot show one holds until it changes."""
+    if kind in WIKI_WIDE.values():
+        return utcnow().strftime("%Y%m%d%H%M")
+    if state is not None and not fast_reads.may_show_a_session(state):
+        return ""
+    return utcnow().strftime("%Y%m%d%H")
 
 
 def install(app) -> None:

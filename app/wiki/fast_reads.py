@@ -14,7 +14,14 @@ from app.wiki.permissions import readable_pages_filter
 # What a cached page view depends on (render_version moves when links in its text change colour): the
 # one list, read by the visitors' fast path and, whoever the reader, by app.wiki.pages.page_state.
 VIEW_STATE_COLUMNS = (Page.id, Page.change_seq, Page.head_id, Page.published_id, Page.protected, Page.visibility,
-                      Page.deleted, Page.render_version)
+                      Page.deleted, Page.render_version, Page.event_start)
+
+
+def may_show_a_session(state) -> bool:
+    """Whether a view of the page may hold a session block, the one part of a page view that depends on
+    the time (next or last occurrence): its published revision is a session (event_start, kept on Page
+    for the published state), or its head waits for review (members see the head, which may be one)."""
+    return bool(state.event_start) or state.head_id != state.published_id
 
 
 

@@ -285,3 +285,23 @@ def test_a_facilitator_s_stored_view_counts_what_waits_for_review_at_once(app, c
     assert nina.post("/wiki/autre/withdraw").status_code in (200, 303)
     for _ in range(2):
         assert 'class="count"' not in waiting()
+
+
+def test_a_session_page_turns_past_within_the_hour_and_other_pages_keep_their_stored_view(
+        app, client, editor, monkeypatch, flask_requests):
+    zone = site_zone(app)
+    base = datetime.now(zone).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    save_session(editor, "Atelier bref", base + timedelta(minutes=10), base + timedelta(minutes=40))
+    save(editor, "guide", "Pas une séance.")
+    fiona = editor
+    with now_at(monkeypatch, base):
+        for _ in range(2):
+            for reader in (client, fiona):
+                assert "Séance :" in reader.get("/wiki/atelier-bref").get_data(as_text=True)
+                reader.get("/wiki/guide")
+    with now_at(monkeypatch, base + timedelta(hours=1, minutes=1)):
+        for reader in (client, fiona):
+            assert "Cette séance a eu lieu :" in reader.get("/wiki/atelier-bref").get_data(as_text=True)
+        reached = len(flask_requests)
+        assert "Pas une séance." in client.get("/wiki/guide").get_data(as_text=True)
+        assert len(flask_requests) == reached  # still the visitors' stored answer: nothing in it depends on the time
