@@ -6,8 +6,8 @@ machine's SharedFileCache (the one the visitors' fast path uses, in <instance>/v
 slot per page, role and variant, so a member's view of any page of a large wiki is rendered once for
 everyone of that role, not once per member and worker. A view is only shared when nothing in it is
 the reader's own (a pending head may show its author a "withdraw" button) and it has no query string;
-such views, and visitors' views answered by Flask, stay in a small per-process LRU. Answers carry an ETag and Last-Modified, so a
-browser that has the view gets a 304."""
+such views, and visitors' views answered by Flask, stay in a small per-process LRU. Answers carry an
+ETag and Last-Modified, so a browser that has the view gets a 304."""
 
 import hashlib
 import hmac

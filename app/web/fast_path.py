@@ -1,4 +1,4 @@
-"""The visitors' fast path: a reader without a session gets a page view (or the portal) from stored
+"""The visitors' fast path: a reader without a session gets a page view (or the portal, the agenda) from stored
 response bytes after one indexed query proving them current, before Flask runs at all.
 
 A WSGI middleware in front of the app (create_app installs it). For `GET /wiki/<slug>`, `GET /` and
@@ -9,10 +9,11 @@ may read it under the one visibility rule, or the wiki's state for the portal an
 builds the key: that state, the visitor's language (app.web.i18n.visitor_locale, the same rule as
 Flask-Babel's selector), the htmx headers, the host and scheme, and the time where the answer
 depends on it (time_bucket: the minute for the portal and the agenda, which list sessions upcoming
-or past; the hour for a page that may show a session block; none for any other page). A stored answer under that key is
-sent as it was (status, every header, body) with a new X-Request-Id. Otherwise the request goes to
-Flask with an offer in its environ; the page view (and the portal, the agenda) accepts it only for an anonymous reader with no
-CSRF token and no flash (app.pages.view_cache.offer_to_visitors), and a 200 without Set-Cookie is
+or past; the hour for a page that may show a session block; none for any other page). A stored
+answer under that key is sent as it was (status, every header, body) with a new X-Request-Id.
+Otherwise the request goes to Flask with an offer in its environ; the page view (and the portal, the
+agenda) accepts it only for an anonymous reader with no CSRF token and no flash
+(app.pages.view_cache.offer_to_visitors), and a 200 without Set-Cookie is
 then stored under the key computed before it was rendered, so it can only be older than what it
 holds, never newer: an edit anywhere (another worker, another machine) moves the state, hence the
 key, and the next view renders again.

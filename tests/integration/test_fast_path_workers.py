@@ -96,7 +96,8 @@ def test_a_member_s_shared_view_follows_edits_made_on_another_machine(served_wik
     fanny.sign_in("Fanny Facilite")
     fabien.sign_in("Fabien Facile")
     for _ in range(VIEWS):
-        for member, name, other in ((fanny, "Fanny Facilite", "Fabien Facile"), (fabien, "Fabien Facile", "Fanny Facilite")):
+        for member, name, other in ((fanny, "Fanny Facilite", "Fabien Facile"),
+                                    (fabien, "Fabien Facile", "Fanny Facilite")):
             answer = member.get(f"/wiki/{SLUG}")
             header = answer.text.split("<main", 1)[0]
             assert answer.status == 200 and shows_text(answer.text, "Première version du guide.")
