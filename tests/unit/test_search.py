@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
+from whoosh.formats import Positions
 
 from app import create_app
 from app.extensions import db
@@ -480,3 +481,12 @@ def test_random_query_syntax_never_crashes(pages, text):
     except search.QueryError:
         pass
     search.suggest(text, member=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=70_000), min_size=1, max_size=60, unique=True))
+def test_positions_read_as_bytes_are_the_positions_whoosh_wrote(positions):
+    """The fast reading of Whoosh's pickled gaps (one-byte gaps, one position, else pickle) never differs."""
+    positions = sorted(positions)
+    encoded = Positions().encode(positions)
+    assert whoosh_internals.decode_positions(encoded) == positions == Positions().decode_positions(encoded)
