@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.api import operations, views
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -63,8 +65,6 @@ def test_the_api_loads_its_operations_on_first_use_and_still_validates(tmp_path)
 
 def test_each_api_route_answers_with_its_validated_operation(app, client):
     """After the first API request the app's views are the operations spectree decorated."""
-    from app.api import operations, views
-
     assert client.get("/api/tags").status_code == 200
     for _rule, name in views.OPERATIONS:
         assert app.view_functions[f"api.json.{name}"] is getattr(operations, name)
