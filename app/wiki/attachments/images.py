@@ -1,6 +1,11 @@
 """Pictures, with Pillow: refuse pixel bombs before decoding, turn by the EXIF orientation, resize
 to 2,000 px on the long side, drop every metadata block (EXIF with its GPS position and phone
-model, XMP, comments), and make the narrower copies a page's `srcset` offers."""
+model, XMP, comments), and make the narrower copies a page's `srcset` offers.
+
+Pillow (about 2.5 MB) is imported by the functions that decode or encode, on the first upload: a
+worker that only serves pages never loads it (tests/unit/test_worker_memory.py)."""
+
+from __future__ import annotations
 
 import io
 import re
@@ -8,9 +13,12 @@ import warnings
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from app.wiki.errors import FileRefused
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_SIDE = 2000
 THUMBNAIL_WIDTHS = (480, 960)
@@ -28,6 +36,8 @@ class Picture:
 
 def process(data: bytes, mime: str, *, max_pixels: int) -> Picture:
     """The picture as the wiki keeps it, or FileRefused when it is too large or not a picture."""
+    from PIL import Image, UnidentifiedImageError
+
     image_format = FORMATS[mime]
     try:
         with warnings.catch_warnings():
@@ -63,6 +73,8 @@ def clean_info(image: Image.Image, source_info: dict) -> None:
 
 
 def still(image: Image.Image, image_format: str) -> Picture:
+    from PIL import Image, ImageOps
+
     source_info = dict(image.info)
     turned = ImageOps.exif_transpose(image)  # a copy, turned, without the orientation tag
     if turned is None:
@@ -102,6 +114,8 @@ def encode(image: Image.Image, image_format: str) -> bytes:
 
 def animated(image: Image.Image, image_format: str, max_pixels: int) -> Picture:
     """An animation keeps its frames (within the pixel budget for all of them), resized, without metadata."""
+    from PIL import Image, ImageSequence
+
     if image.n_frames * image.width * image.height > max_pixels:
         raise FileRefused(_("This animation has too many frames or pixels to be shown safely."))
     source_info = dict(image.info)

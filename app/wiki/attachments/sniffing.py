@@ -2,13 +2,14 @@
 containers), never from its name; the name's extension must agree with what the content is.
 
 Each type has a canonical extension and the extensions that name it; `disposition` says how it
-is served: `inline` (raster pictures and PDF) or `attachment` (everything else, SVG included)."""
+is served: `inline` (raster pictures and PDF) or `attachment` (everything else, SVG included).
+puremagic (about 2 MB of signatures) is imported on the first file whose type is asked, not by a
+worker that only serves pages."""
 
 import io
 import zipfile
 from dataclasses import dataclass
 
-import puremagic
 from flask_babel import gettext as _
 
 from app.wiki.errors import FileRefused
@@ -76,6 +77,8 @@ def content_type(data: bytes, filename: str) -> str | None:
     head = data[:1024].lstrip().lower()
     if head.startswith(MARKUP_STARTS):
         return "image/svg+xml" if b"<svg" in data[:4096].lower() else "text/html"
+    import puremagic
+
     try:
         found = puremagic.magic_string(data[:65536])
     except (puremagic.PureError, ValueError):
