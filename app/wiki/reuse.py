@@ -7,12 +7,12 @@ readers may reuse), so a page view's cache key (change_seq moves on every publis
 import re
 from dataclasses import dataclass
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.models import Page
 from app.wiki import licensing
+from app.wiki.dates import format_date
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
 
