@@ -1,8 +1,9 @@
 """Thin views over app.wiki.search."""
 
 import re
+from urllib.parse import quote_plus
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from app.search import bp
@@ -31,7 +32,16 @@ def results():
     member = is_member(current_user)
     return render_htmx("search/results.html", "search/_results.html", q=found.text, results=found,
                        new_page=new_page_proposal(found), tag_names=tagging.readable_tag_names(shown, member=member),
-                       sessions=agenda.session_dates([hit.slug for hit in found.hits], member=member))
+                       sessions=agenda.session_dates([hit.page_id for hit in found.hits], member=member),
+                       tag_url=tag_url_maker(found.text))
+
+
+def tag_url_maker(text: str):
+    """`tag -> url_for("search.results", q=text, tag=tag)`, the same address, with url_for called once:
+    a results page links each facet and each hit's tags (about 60 links, a millisecond of url_for)."""
+    base = url_for("search.results", q=text)
+    separator = "&" if "?" in base else "?"
+    return lambda tag: f"{base}{separator}tag={quote_plus(tag)}"
 
 
 def new_page_proposal(found):

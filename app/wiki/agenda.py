@@ -100,14 +100,16 @@ def agenda(*, member: bool, now: datetime | None = None, past_limit: int = PAST_
     return Agenda(upcoming, past[:past_limit])
 
 
-def session_dates(slugs: list[str], *, member: bool) -> dict[str, SessionSummary]:
-    """The sessions among these pages (search results), each with its next or last date, in one query."""
-    if not slugs:
+def session_dates(page_ids: list[int], *, member: bool) -> dict[int, SessionSummary]:
+    """The sessions among these pages (search results, by page id), each with its next or last date, in
+    one query. By id, not slug: SQLite then reads each page by its key (by slug it chose the index
+    on `deleted` and walked every live page: 2.5 ms of a results page at 10,000 pages)."""
+    if not page_ids:
         return {}
-    found = db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member), Page.slug.in_(slugs),
+    found = db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member), Page.id.in_(page_ids),
                                                      Page.event_start != ""))
     now = now_here()
-    return {page.slug: summary(Event.of(page), now) for page in found}
+    return {page.id: summary(Event.of(page), now) for page in found}
 
 
 def next_sessions(*, member: bool, limit: int = 5) -> list[Entry]:

@@ -1,5 +1,6 @@
 """What a hit shows: an excerpt with the matched words highlighted, and "did you mean" for unknown words."""
 
+import functools
 import re
 from collections.abc import Iterator
 from itertools import chain, takewhile
@@ -73,8 +74,14 @@ def matching_spans(text: str, stems: set[str]) -> Iterator[tuple[int, int]]:
     if any("oe" in stem or "ae" in stem for stem in stems):  # œ and æ fold to two letters: analyse it all
         return ((t.startchar, t.endchar) for t in TEXT_ANALYZER(text, chars=True) if t.text in stems)
     # A regex finds the words starting like a stem, in any accents or case; the analyzer confirms each.
-    candidates = re.compile(r"\b(?:%s)\w*" % "|".join(sorted(map(accent_pattern, stems))), re.IGNORECASE)
-    return (match.span() for match in candidates.finditer(text) if analysed(match.group()) in stems)
+    candidates = stem_finder(frozenset(stems)).finditer(text)
+    return (match.span() for match in candidates if analysed(match.group()) in stems)
+
+
+@functools.lru_cache(maxsize=256)
+def stem_finder(stems: frozenset[str]) -> re.Pattern:
+    """The regex of words starting like one of `stems`, built once for a page of hits (twenty excerpts)."""
+    return re.compile(r"\b(?:%s)\w*" % "|".join(sorted(map(accent_pattern, stems))), re.IGNORECASE)
 
 
 def accent_pattern(letters: str) -> str:

@@ -13,6 +13,7 @@ MAX_PAGE = 50  # deeper pages cost more than anyone reads
 
 @dataclass(frozen=True)
 class Hit:
+    page_id: int
     slug: str
     title: str
     excerpt: Markup
@@ -43,7 +44,8 @@ class TitleMatch:
 
 
 def make_hit(fields: dict, highlight: set[str]) -> Hit:
-    return Hit(slug=fields["slug"], title=fields["title"], excerpt=excerpt(fields.get("body", ""), highlight),
+    return Hit(page_id=int(fields["id"]), slug=fields["slug"], title=fields["title"],
+               excerpt=excerpt(fields.get("body", ""), highlight),
                tags=tuple(t for t in fields.get("tags", "").split(",") if t), updated=fields.get("updated"))
 
 
