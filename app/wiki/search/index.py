@@ -8,6 +8,8 @@ refills it from the database), hands each thread a searcher on the latest commit
 import logging
 import shutil
 import threading
+from array import array
+from collections import OrderedDict
 from pathlib import Path
 
 from flask import current_app
@@ -26,6 +28,10 @@ SCHEMA_VERSION = 2
 META_ID = "meta"  # the id of the document holding the watermark
 NOTHING_INDEXED = -1  # watermark of an empty index; pages never published have change_seq 0
 MAX_KNOWN_TITLES = 4096  # titles kept per view for search as you type (a few hundred kB at most)
+# Posting lists kept decoded per process (12 bytes a posting: at most about 3 MB), the longest only:
+# a word in most pages costs milliseconds to unpickle from Whoosh's blocks, a rare word microseconds.
+MAX_CACHED_POSTINGS = 262_144
+MIN_CACHED_POSTINGS = 1024
 
 
 def make_schema() -> Schema:
@@ -62,6 +68,9 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._lengths: dict[tuple, list[int]] = {}
+        self._postings: OrderedDict[tuple, tuple[array, array]] = OrderedDict()  # least recently used first
+        self._postings_size = 0
+        self._postings_lock = threading.Lock()
         self._behind = threading.Event()  # set after a commit changed pages (see sync.schedule_catch_up)
 
     # --- The post-commit flag ---
@@ -214,6 +223,37 @@ class SearchIndex:
                 self._lengths.clear()
             self._lengths[key] = whoosh_internals.read_field_lengths(reader, fieldname)
         return self._lengths[key]
+
+    def postings(self, reader, fieldname: str, text: str):
+        """(document numbers, term frequencies) of a term in one segment, deleted documents included
+        (whoosh_internals.posting_arrays). Long lists are kept decoded, least recently used dropped
+        first: a segment's postings never change (deletions are read apart, and a merge or a rebuild
+        makes new segments under new keys), so what is kept is never stale; document frequencies and
+        lengths, which do change, are read per query by the scorer."""
+        key = (whoosh_internals.segment_key(reader), fieldname, text)
+        with self._postings_lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        ids, weights, _values = whoosh_internals.posting_arrays(reader, fieldname, text)
+        if len(ids) < MIN_CACHED_POSTINGS or len(ids) > MAX_CACHED_POSTINGS:
+            return ids, weights
+        found = array("l", ids), array("d", weights)
+        with self._postings_lock:
+            if key not in self._postings:
+                self._postings[key] = found
+                self._postings_size += len(ids)
+                while self._postings_size > MAX_CACHED_POSTINGS:
+                    _key, (dropped, _weights) = self._postings.popitem(last=False)
+                    self._postings_size -= len(dropped)
+        return found
+
+    def forget_postings(self) -> None:
+        """Drop the kept posting lists (bench/search.py times queries without them too)."""
+        with self._postings_lock:
+            self._postings.clear()
+            self._postings_size = 0
 
 
 def current_index() -> SearchIndex:

@@ -117,7 +117,7 @@ class ArrayScorer:
             return {}
         found: dict[int, float] = {}
         for reader, offset in self.leaves:
-            ids, weights, _values = posting_arrays(reader, fieldname, text)
+            ids, weights = self.index.postings(reader, fieldname, text)
             if weight.scorable:  # weight.score() inlined: this loop runs once per posting
                 lengths = self.index.field_lengths(reader, fieldname)
                 scale, constant, slope = weight.scale, weight.constant, weight.slope
