@@ -319,6 +319,18 @@ def measure_queries(sets: dict[str, list[dict]], member: bool, repeats: int) -> 
     return figures
 
 
+def measure_cold(queries: list[dict], member: bool) -> dict:
+    """Each query with no posting list kept (SearchIndex.postings): what a word costs the first time a
+    process meets it, or after the lists were dropped to keep within their budget."""
+    index = search.current_index()
+
+    def cold(q):
+        index.forget_postings()
+        return timed(lambda: search.query(q["text"], member=member, tag=q.get("tag")))
+
+    return summary([cold(q) for q in queries])
+
+
 def measure_suggest(generator: TextGenerator, rng: random.Random, repeats: int) -> tuple[dict, dict]:
     """Suggestions for typed prefixes: each prefix's first time (its titles not yet read in this view
     of the index), then again (as the next keystrokes and other readers ask)."""
@@ -368,6 +380,7 @@ def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path) -> 
             "index_megabytes": round(sum(f.stat().st_size for f in (folder / "instance" / "search-index").iterdir())
                                      / 1e6, 1),
             "queries (visitor)": measure_queries(sets, member=False, repeats=repeats),
+            "common word, no posting list kept": measure_cold(sets["common word"], member=False),
             "queries (member)": {"common word": measure_queries({"common word": sets["common word"]},
                                                                 member=True, repeats=repeats)["common word"]},
             **dict(zip(("suggest (first time)", "suggest"), measure_suggest(generator, rng, repeats))),
@@ -386,6 +399,7 @@ def print_table(figures: dict) -> None:
     print(f"machine: {figures['load']}")
     print(f"{'measure':40} {'runs':>6} {'median ms':>10} {'p95 ms':>8}")
     rows = [(f"query, {kind} (visitor)", f) for kind, f in figures["queries (visitor)"].items()]
+    rows += [("query, common word, postings not kept", figures["common word, no posting list kept"])]
     rows += [(f"query, {kind} (member)", f) for kind, f in figures["queries (member)"].items()]
     rows += [("suggest, a prefix's first time", figures["suggest (first time)"]), ("suggest, again", figures["suggest"]),
              ("one-edit index update", figures["one-edit index update"])]

@@ -161,3 +161,21 @@ def test_a_page_with_a_hostile_body_does_not_take_search_down(app, wiki, client,
         response = client.get("/search?q=subventions")
         assert response.status_code == 200 and 'href="/wiki/budget-associatif"' in response.get_data(as_text=True)
     assert client.get("/search/suggest?q=piège").status_code == 200
+
+
+def test_tag_links_are_the_addresses_url_for_builds(app, client):
+    """The facets' and hits' tag links are built from one url_for (search/views.py: tag_url_maker):
+    the same address as url_for with the query and the tag, whatever the query holds."""
+    from flask import url_for
+    with app.app_context():
+        editing.create_page(title="Statuts types", body="L'assemblée générale vote les statuts.",
+                            tags="Gouvernance, Assemblée générale", publish_now=True)
+    for text in ("statuts", '"assemblée générale"', "statuts -budget", "vote OR rien", ""):
+        query = {"q": text, "tag": "gouvernance"} if not text else {"q": text}
+        html = client.get("/search", query_string=query).get_data(as_text=True)
+        with app.test_request_context():
+            expected = [url_for("search.results", q=text, tag=tag).replace("&", "&amp;")
+                        for tag in ("assemblee-generale", "gouvernance")]
+        for address in expected:
+            assert f'href="{address}"' in html, (text, address)
+        assert "Assemblée générale" in html  # the tag's display name, not its key
