@@ -239,7 +239,7 @@ class SearchIndex:
         ids, weights, _values = whoosh_internals.posting_arrays(reader, fieldname, text)
         if len(ids) < MIN_CACHED_POSTINGS or len(ids) > MAX_CACHED_POSTINGS:
             return ids, weights
-        found = array("l", ids), array("d", weights)
+        found = array("I", ids), array("d", weights)  # 4 + 8 bytes a posting
         with self._postings_lock:
             if key not in self._postings:
                 self._postings[key] = found
