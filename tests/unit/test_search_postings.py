@@ -45,11 +45,12 @@ def test_kept_postings_equal_whooshs_blocks(wiki):
 
 
 def test_hits_and_order_are_the_same_with_and_without_kept_postings(wiki, monkeypatch):
-    with_cache = [ranked(text) for text in ("gouvernance", "gouvernance partagée", "gouvernance -numéro", "fiche")]
-    with_cache_again = [ranked(text) for text in ("gouvernance", "gouvernance partagée", "gouvernance -numéro", "fiche")]
+    queries = ("gouvernance", "gouvernance partagée", "gouvernance -numéro", "fiche")
+    with_cache = [ranked(text) for text in queries]
+    with_cache_again = [ranked(text) for text in queries]
     monkeypatch.setattr(index_module, "MIN_CACHED_POSTINGS", 10**9)  # nothing kept from here on
     search.current_index().forget_postings()
-    without = [ranked(text) for text in ("gouvernance", "gouvernance partagée", "gouvernance -numéro", "fiche")]
+    without = [ranked(text) for text in queries]
     assert with_cache == with_cache_again == without
     assert with_cache[0][1] == 12
 
