@@ -4,6 +4,8 @@ private memory. Much quicker than `make bench`; the figures compare changes, not
 
     python -m bench.memory --pages 2000 [--instance DIR]   # DIR kept and reused when it exists
     python -m bench.memory --modules                        # in process: what a page view imports, tracemalloc top
+
+The instance's probe.json keeps the seeded slugs, so a second run on the same --instance skips seeding.
 """
 
 import argparse
@@ -35,8 +37,10 @@ def paths_of(data: dict, views: int) -> list[str]:
     pages = [f"/wiki/{slug}" for slug in rng.sample(data["slugs"], min(views, len(data["slugs"])))]
     word = data["common_word"]
     searches = ["/search?" + urlencode({"q": q}) for q in (word, data["rare_word"], f'"{data["phrase"]}"')]
-    return pages + searches + ["/search/suggest?" + urlencode({"q": word[:3]}), "/", "/agenda", "/wiki/",
-                               f"/wiki/{data['history_slug']}/history", "/recent"]
+    # Not /wiki/ (every readable page): at 10,000 pages that one answer peaks at 20 MB, which would hide the rest.
+    history = data["history_slug"]
+    return pages + searches + ["/search/suggest?" + urlencode({"q": word[:3]}), "/", "/agenda", "/recent",
+                               f"/wiki/{history}/history", f"/wiki/{history}/diff?from=1&to=3"]
 
 
 def probe(instance: Path, pages: int, views: int) -> dict:
