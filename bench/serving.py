@@ -59,8 +59,11 @@ class Server:
                    "--max-requests", "0"]
         if floor:
             command += ["--config", str(FLOOR_CONFIG)]
+        # gunicorn's log goes to a file, not a pipe nobody reads: a pipe fills (64 KB of worker-timeout
+        # tracebacks) and the master blocks on its next log line, no longer replacing workers.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command + [target], cwd=ROOT, env={**os.environ, **env},
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                                        stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -73,7 +76,15 @@ class Server:
                 return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not start: {self.process.stderr.read().decode()[-2000:]}")
+        raise RuntimeError(f"gunicorn did not start: {self.log_text()[-2000:]}")
+
+    def log_text(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def worker_timeouts(self) -> int:
+        """How many times gunicorn killed a worker stuck past its timeout (30 s) during the run."""
+        return self.log_text().count("WORKER TIMEOUT")
 
     def workers(self) -> list[str]:
         return Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()

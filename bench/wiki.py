@@ -164,6 +164,7 @@ def run(pages: int, duration: float, connections: int, edits: int, revisions: in
         results["serial_view"] = serial_view_ms(wiki.port, views, 200, rng)
         results.update(saves(wiki.port, data["slugs"], edits, rng))
         results["worker_memory_mb"] = wiki.worker_memory_mb()
+        results["worker_timeouts"] = wiki.worker_timeouts()
         results["floor_worker_memory_mb"] = floor.worker_memory_mb()
         results["load_after"] = machine_load()
     finally:
@@ -201,6 +202,7 @@ def print_table(results: dict) -> None:
     memory, floor = results["worker_memory_mb"], results["floor_worker_memory_mb"]
     print(f"worker RSS after the run: {memory['rss']} MB, private {memory['private']} MB "
           f"(floor: RSS {floor['rss']} MB, private {floor['private']} MB)")
+    print(f"workers killed by gunicorn's timeout during the run: {results['worker_timeouts']}")
 
 
 def main(argv=None) -> int:
