@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.caching import app_cache
 from app.extensions import db
-from app.models import Licence, Page, Revision
+from app.models import Licence, Page, Revision, User
 from app.wiki.errors import InvalidInput, PermissionDenied
 from app.wiki.permissions import can
 
@@ -90,19 +90,24 @@ def forget_cached_credits() -> None:
 
 def compute_credits(page: Page) -> Credits:
     """Contributors of the page's published revisions, most edits first; anonymous edits grouped."""
-    rows = db.session.execute(sa.select(Revision).where(Revision.page_id == page.id, Revision.status == "approved")
-                              .options(sa.orm.selectinload(Revision.author))).scalars()
+    # Counted by the database, one row per author: never the revisions' texts (a long-lived page has
+    # hundreds of them, and the first view after each publish computes this).
+    rows = db.session.execute(
+        sa.select(User.name, Revision.author_label, sa.func.count())
+        .select_from(Revision).outerjoin(User, User.id == Revision.author_id)
+        .where(Revision.page_id == page.id, Revision.status == "approved")
+        .group_by(User.name, Revision.author_label))
     counts: Counter[str] = Counter()
     anonymous = 0
-    for revision in rows:
-        if revision.author is not None:
-            counts[revision.author.name] += 1
-        elif revision.author_label == IMPORT_LABEL:
+    for name, label, count in rows:
+        if name is not None:
+            counts[name] += count
+        elif label == IMPORT_LABEL:
             continue
-        elif revision.author_label:
-            counts[revision.author_label] += 1
+        elif label:
+            counts[label] += count
         else:
-            anonymous += 1
+            anonymous += count
     imported = [name.strip() for name in page.imported_authors.split(",") if name.strip()]
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
     return Credits(authors=ordered, anonymous_edits=anonymous, imported=imported)
