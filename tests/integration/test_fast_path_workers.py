@@ -44,12 +44,17 @@ def visitor_views(server: Server, slug: str = SLUG) -> list:
     return answers
 
 
-def test_a_visitor_s_stored_view_follows_edits_made_on_another_machine(served_wiki):
-    wiki = served_wiki
+def create_the_guide(wiki) -> None:
+    """The page both machines serve, written by the admin straight into the shared database."""
     with wiki.app.app_context():
         admin = db.session.scalar(db.select(User).where(User.name == "Admin Gare"))
         editing.create_page(title="Guide du bénévole", body="Première version du guide.", author=admin, slug=SLUG)
         db.session.remove()
+
+
+def test_a_visitor_s_stored_view_follows_edits_made_on_another_machine(served_wiki):
+    wiki = served_wiki
+    create_the_guide(wiki)
     wiki.add_user("Fanny Facilite", role="facilitator")
     wiki.add_user("Nina Nouvelle")
     here, there = wiki.serve(workers=2), other_machine(wiki)
@@ -85,10 +90,7 @@ def test_a_member_s_shared_view_follows_edits_made_on_another_machine(served_wik
     facilitators on one machine get one rendering, each with their own name, and an edit through the
     other machine shows at once on every worker."""
     wiki = served_wiki
-    with wiki.app.app_context():
-        admin = db.session.scalar(db.select(User).where(User.name == "Admin Gare"))
-        editing.create_page(title="Guide du bénévole", body="Première version du guide.", author=admin, slug=SLUG)
-        db.session.remove()
+    create_the_guide(wiki)
     wiki.add_user("Fanny Facilite", role="facilitator")
     wiki.add_user("Fabien Facile", role="facilitator")
     here, there = wiki.serve(workers=2), other_machine(wiki)
