@@ -71,6 +71,7 @@ def seed(app):
 QUERIES = {
     "pages.diff": ["from=1&to=2", "from=2&to=1"],
     "pages.edit": ["section=1"],
+    "pages.index": ["page=1", "page=2", "page=abc"],
     "pages.new": ["title=QZ essai"],
     "review.queue": ["page=2"],
     "search.results": [f"q={m.lower()}" for m in MARKERS] + [f"q={m.lower()[:-1]}x" for m in MARKERS]
