@@ -14,7 +14,6 @@ from app.following.cli import notify_cli
 from app.attachments.cli import files_cli
 from app.cli_progress import progress_bar
 from app.operations.cli import COMMANDS as OPERATIONS_COMMANDS
-from app.wiki import bundles
 from app.wiki.errors import WikiError
 
 user_cli = AppGroup("user", help="Manage accounts.")
@@ -58,6 +57,8 @@ def demo(if_empty):
 def export(path):
     """Write the shareable pages (public, shareable licence, published text) and their files to a zip file
     (a progress bar on a terminal, nothing in cron)."""
+    from app.wiki import bundles  # PyYAML and the static site (1.2 MB): not in every worker
+
     try:
         with progress_bar(_("Exporting")) as progress:
             report = bundles.export_zip(path, progress=progress)
@@ -73,6 +74,8 @@ def export(path):
 def import_pages(path):
     """Create pages from a folder or zip of Markdown files with the files they use (this wiki's export,
     An Otter Wiki, Obsidian); a refused file is named, the rest imported (a progress bar on a terminal)."""
+    from app.wiki import bundles
+
     try:
         with progress_bar(_("Importing")) as progress:
             report = bundles.import_bundle(path, progress=progress)

@@ -1,9 +1,10 @@
 """What a web worker leaves unloaded (issue 16: worker RSS): Alembic, icalendar, spectree and pydantic
 are imported only by the commands and views that use them; `flask db` still works through the lazy
 stand-in, and the API still validates its parameters and describes itself on its first request.
-Pillow and puremagic wait for the first file, and page dates never load Babel's whole locale data
-(app/wiki/dates.py): a worker serving pages, searches, the portal and the agenda, to a visitor or a
-member, in French or English, imports neither and leaves Babel's locale cache empty."""
+Pillow and puremagic wait for the first file, PyYAML and app/wiki/bundles for the first export or
+import, and page dates never load Babel's whole locale data (app/wiki/dates.py): a worker serving
+pages, searches, the portal and the agenda, to a visitor or a member, in French or English, imports
+none of them and leaves Babel's locale cache empty."""
 
 import json
 import subprocess
@@ -53,7 +54,8 @@ for language in ("fr", "en"):
     statuses += [client.get(path, headers={"Accept-Language": language}).status_code for path in paths]
 from babel import localedata
 print(json.dumps({"statuses": sorted(set(statuses)), "babel": sorted(localedata._cache),
-                  "modules": sorted(name for name in ("PIL", "puremagic") if name in sys.modules)}))
+                  "modules": sorted(name for name in ("PIL", "puremagic", "yaml", "app.wiki.bundles")
+                                    if name in sys.modules)}))
 """
 
 # The first request of a fresh process is an API one: the operations load then, and validate.
