@@ -37,9 +37,10 @@ def paths_of(data: dict, views: int) -> list[str]:
     pages = [f"/wiki/{slug}" for slug in rng.sample(data["slugs"], min(views, len(data["slugs"])))]
     word = data["common_word"]
     searches = ["/search?" + urlencode({"q": q}) for q in (word, data["rare_word"], f'"{data["phrase"]}"')]
-    # Not /wiki/ (every readable page): at 10,000 pages that one answer peaks at 20 MB, which would hide the rest.
+    # The page index lists 200 pages a page (it once listed every page: 20 MB at 10,000 pages).
     history = data["history_slug"]
     return pages + searches + ["/search/suggest?" + urlencode({"q": word[:3]}), "/", "/agenda", "/recent",
+                               "/wiki/", "/wiki/?page=2",
                                f"/wiki/{history}/history", f"/wiki/{history}/diff?from=1&to=3"]
 
 
