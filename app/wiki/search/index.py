@@ -68,6 +68,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._lengths: dict[tuple, list[int]] = {}
+        self._bounds: dict[tuple, list[tuple[float, int]]] = {}
         self._postings: OrderedDict[tuple, tuple[array, array]] = OrderedDict()  # least recently used first
         self._postings_size = 0
         self._postings_lock = threading.Lock()
@@ -224,6 +225,21 @@ class SearchIndex:
             self._lengths[key] = whoosh_internals.read_field_lengths(reader, fieldname)
         return self._lengths[key]
 
+    def chunk_bounds(self, reader, fieldname: str, text: str, postings, size: int) -> list[tuple[float, int]]:
+        """(highest frequency, shortest length) of each run of `size` postings of a term in one segment
+        (`postings`: its numbers and frequencies), kept like the lengths: a segment never changes."""
+        key = (whoosh_internals.segment_key(reader), fieldname, text, size)
+        found = self._bounds.get(key)
+        if found is None:
+            ids, weights = postings
+            lengths = self.field_lengths(reader, fieldname)
+            found = [(max(weights[start:start + size]), min(map(lengths.__getitem__, ids[start:start + size])))
+                     for start in range(0, len(ids), size)]
+            if len(self._bounds) > 256:
+                self._bounds.clear()
+            self._bounds[key] = found
+        return found
+
     def postings(self, reader, fieldname: str, text: str):
         """(document numbers, term frequencies) of a term in one segment, deleted documents included
         (whoosh_internals.posting_arrays). Long lists are kept decoded, least recently used dropped
@@ -254,6 +270,7 @@ class SearchIndex:
         with self._postings_lock:
             self._postings.clear()
             self._postings_size = 0
+            self._bounds.clear()
 
 
 def current_index() -> SearchIndex:

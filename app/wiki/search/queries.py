@@ -69,14 +69,19 @@ def run_query(searcher, parsed, request: SearchResults, member: bool) -> SearchR
     wanted = (request.page - 1) * request.per_page + request.per_page
     hidden = index.hidden(searcher, member)
     within = index.tagged(searcher).get(request.tag, set()) if request.tag else None
-    found = scoring.scores(searcher, index, parsed, limit=wanted, hidden=hidden, within=within)
-    matched = found.keys() - hidden
-    if within is not None:
-        matched &= within
-    ranked = heapq.nlargest(wanted, sorted(matched), key=found.__getitem__)  # ties: lower docnum first
+    top = scoring.top_scores(searcher, index, parsed, wanted=wanted, hidden=hidden, within=within)
+    if top is not None:  # a common word: every match, but only the ones that can rank scored
+        matched, found = top
+        scored = found.keys() & matched
+    else:
+        found = scoring.scores(searcher, index, parsed, limit=wanted, hidden=hidden, within=within)
+        matched = scored = found.keys() - hidden
+        if within is not None:
+            matched = scored = matched & within
+    ranked = heapq.nlargest(wanted, sorted(scored), key=found.__getitem__)  # ties: lower docnum first
     highlight = positive_terms(parsed, "body")
     hits = [make_hit(searcher.stored_fields(docnum), highlight) for docnum in ranked[wanted - request.per_page:]]
-    return replace(request, hits=hits, total=len(matched), facets=tag_facets(index.tagged(searcher), matched),
+    return replace(request, hits=hits, total=len(matched), facets=tag_facets(index.tagged(searcher), matched, documents=searcher.doc_count_all()),
                    suggestion=did_you_mean(searcher, request.text, hidden) if request.text else None)
 
 
