@@ -81,3 +81,15 @@ def test_facets_counted_from_the_unmatched_side_are_the_same():
         expected = sorted(((t, len(p & matched)) for t, p in tagged.items() if p & matched),
                           key=lambda pair: (-pair[1], pair[0]))[:20]
         assert tag_facets(tagged, matched, documents=documents) == expected
+
+
+def test_chunked_scoring_is_exact_across_segments_and_deletions(wiki, monkeypatch):
+    for n in range(4):  # indexed by catch-ups after the rebuild: segments of their own
+        create(f"Ajout {n} gouvernance", "gouvernance partagée " * (n + 1))
+        search.query("gouvernance", member=False)
+    editing.delete_page(editing.find_page("fiche-3")[0])
+    assert "fiche-3" not in answer("gouvernance", member=False, per_page=100)[0]
+    assert len(list(search.current_index().searcher().reader().leaf_readers())) > 1
+    chunked = [answer(text, member=False, **kwargs) for text, kwargs in QUERIES]
+    monkeypatch.setattr(scoring.ArrayScorer, "top_word", lambda *args: None)
+    assert chunked == [answer(text, member=False, **kwargs) for text, kwargs in QUERIES]

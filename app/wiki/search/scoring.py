@@ -9,7 +9,7 @@ one it knows (fast_path() is False), or the query has a shape the bulk scorer do
 
 import heapq
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -95,6 +95,7 @@ class ArrayScorer:
         self.searcher = searcher
         self.index = index
         self.leaves = list(searcher.reader().leaf_readers())
+        self.offsets = [offset for _reader, offset in self.leaves]
         self.doc_count = searcher.doc_count_all()
 
     def evaluate(self, node) -> dict[int, float] | None:
@@ -204,14 +205,13 @@ class ArrayScorer:
     def posting_score(self, term, weight: TermWeight, lists, key: int) -> float:
         """The score of `term`'s posting (`lists`: its postings by segment) of global document `key`,
         0.0 when it has none."""
-        for (reader, offset), (ids, weights) in reversed(list(zip(self.leaves, lists))):
-            if key >= offset:
-                at = bisect_left(ids, key - offset)
-                if at == len(ids) or ids[at] != key - offset:
-                    return 0.0
-                tf, length = weights[at], self.index.field_lengths(reader, term.fieldname)[key - offset]
-                return weight.scale * tf / (tf + weight.constant + weight.slope * length)
-        return 0.0
+        n = bisect_right(self.offsets, key) - 1
+        (reader, offset), (ids, weights) = self.leaves[n], lists[n]
+        at = bisect_left(ids, key - offset)
+        if at == len(ids) or ids[at] != key - offset:
+            return 0.0
+        tf, length = weights[at], self.index.field_lengths(reader, term.fieldname)[key - offset]
+        return weight.scale * tf / (tf + weight.constant + weight.slope * length)
 
     def weight(self, fieldname: str, text: str, boost: float) -> "TermWeight | None":
         """How a posting of `text` scores (BM25F), or None when no document holds it."""
