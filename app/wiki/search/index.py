@@ -220,7 +220,7 @@ class SearchIndex:
         """Each document's length in `fieldname` for one segment, read once per segment (they never change)."""
         key = (whoosh_internals.segment_key(reader), fieldname)
         if key not in self._lengths:
-            if len(self._lengths) > 64:
+            if len(self._lengths) > 256:  # a few fields of up to ~50 segments (48 before a catch-up merges)
                 self._lengths.clear()
             self._lengths[key] = whoosh_internals.read_field_lengths(reader, fieldname)
         return self._lengths[key]
@@ -235,7 +235,7 @@ class SearchIndex:
             lengths = self.field_lengths(reader, fieldname)
             found = [(max(weights[start:start + size]), min(map(lengths.__getitem__, ids[start:start + size])))
                      for start in range(0, len(ids), size)]
-            if len(self._bounds) > 256:
+            if len(self._bounds) > 1024:
                 self._bounds.clear()
             self._bounds[key] = found
         return found
