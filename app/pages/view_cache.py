@@ -13,13 +13,14 @@ import hashlib
 import hmac
 import zlib
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from flask import current_app, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
-from app.caching import SharedFileCache, app_cache
+from app.caching import MISSING, SharedFileCache, app_cache
 from app.web.fast_path import OFFER, STORE_FOLDER, time_bucket
 from app.web.htmx import wants_fragment
 from app.web.i18n import select_locale
@@ -28,6 +29,7 @@ from app.wiki.rendering import render_markdown
 from app.wiki.permissions import can
 
 CACHE_NAME, CACHE_SIZE = "rendered_pages", 256
+REVIEW_COUNTS = ("review_counts", 4)  # the process's review counts, by wiki state
 
 
 class Placeholders:
@@ -39,11 +41,18 @@ class Placeholders:
         self.token, self.name = "csrf-" + seed[:32], "name-" + seed[32:]
 
 
-def placeholders() -> Placeholders:
-    found = current_app.extensions.get("gare_view_placeholders")
+def placeholders(app=None) -> Placeholders:
+    app = app or current_app
+    found = app.extensions.get("gare_view_placeholders")
     if found is None:
-        found = current_app.extensions["gare_view_placeholders"] = Placeholders(current_app.config["SECRET_KEY"])
+        found = app.extensions["gare_view_placeholders"] = Placeholders(app.config["SECRET_KEY"])
     return found
+
+
+def filled(body: str, marks: Placeholders, token: str, name: str | None) -> str:
+    """A stored view with the reader's CSRF token and (a member's) name, escaped, in place of the marks."""
+    body = body.replace(marks.token, token)
+    return body if name is None else body.replace(marks.name, str(escape(name)))
 
 
 class ShownReader:
@@ -76,8 +85,13 @@ def cached_view(slug: str):
     state = pages.page_state(slug)
     if state is None or not can(current_user, "view", state):
         return None
-    revision_id = state.head_id if can(current_user, "view_pending", state) else state.published_id
+    revision_id = shown_revision_id(current_user, state)
     return cached_by_key(view_key(state, revision_id)) if revision_id else None
+
+
+def shown_revision_id(user, state):
+    """The revision a reader sees of a page: members the head (pending or not), others the published one."""
+    return state.head_id if can(user, "view_pending", state) else state.published_id
 
 
 def cached_by_key(key: "ViewKey"):
@@ -88,10 +102,13 @@ def cached_by_key(key: "ViewKey"):
         entry = app_cache(CACHE_NAME, CACHE_SIZE).get(key.full)
         return cached_response(key, entry[0], zlib_unpacked(entry[1])) if entry else None
     shared = shared_store().get(key.slot, key.full)
-    if shared is None:
-        return None
-    stamp, _sep, body = shared.partition(b"\n")
-    return cached_response(key, datetime.fromisoformat(stamp.decode()), body.decode())
+    return None if shared is None else cached_response(key, *unpacked_shared(shared))
+
+
+def unpacked_shared(stored: bytes) -> tuple[datetime, str]:
+    """A member's shared view as store_view keeps it: when the page changed, and the body."""
+    stamp, _sep, body = stored.partition(b"\n")
+    return datetime.fromisoformat(stamp.decode()), body.decode()
 
 
 def store_view(key: "ViewKey", updated_at, body: str):
@@ -149,10 +166,7 @@ def cached_response(key: "ViewKey", updated_at, body: str):
     if etag in request.if_none_match:
         return not_modified(etag)
     token = csrf_token_for_page()
-    marks = placeholders()
-    body = body.replace(marks.token, token)
-    if current_user.is_authenticated:
-        body = body.replace(marks.name, str(escape(current_user.name)))
+    body = filled(body, placeholders(), token, current_user.name if current_user.is_authenticated else None)
     response = make_response(body)
     response.vary.add("HX-Request")
     if not token:
@@ -183,21 +197,44 @@ def view_etag(key: "ViewKey") -> str:
     """The view's key, the reader's name and CSRF token, hashed."""
     csrf_token_for_page()  # creates the session's token first, so the first answer's ETag holds
     name = current_user.name if current_user.is_authenticated else ""
-    return hashlib.sha256(f"{key.full}\x1f{name}\x1f{session.get('csrf_token', '')}".encode()).hexdigest()[:32]
+    return etag_of(key, name, session.get("csrf_token", ""))
+
+
+def etag_of(key: "ViewKey", name: str, raw_token: str) -> str:
+    return hashlib.sha256(f"{key.full}\x1f{name}\x1f{raw_token}".encode()).hexdigest()[:32]
+
+
+class Viewer(NamedTuple):
+    """Who looks and from where, as a view's key sees it: the reader (current_user, or the members' path's
+    reader), the request (Flask's, or a Werkzeug request before Flask runs), the language, htmx or
+    not, and the review count for reviewers ("" for others)."""
+
+    user: object
+    request: object
+    locale: str
+    fragment: bool
+    reviews: object
+
+
+def request_viewer() -> Viewer:
+    """This Flask request's viewer."""
+    reviews = review_count() if can(current_user, "review") else ""
+    return Viewer(current_user, request, select_locale(), wants_fragment(), reviews)
 
 
 class ViewKey:
     """Where a view is kept (`slot`: the page, who may see what, the variant) and under what (`full`:
-    the slot and the state that proves it current). `shared`: nothing in it is one member's own."""
+    the slot and the state that proves it current). `shared`: nothing in it is one member's own.
+    The one key, built in Flask (request_viewer) and by the members' path (app.web.members_path)."""
 
-    def __init__(self, what: list, state: list, bucket: str, own: str = ""):
-        user = current_user
+    def __init__(self, what: list, state: list, bucket: str, own: str = "", viewer: Viewer | None = None):
+        viewer = viewer or request_viewer()
+        user, where = viewer.user, viewer.request
         reader = [user.role, user.trusted] if user.is_authenticated else ["", ""]
-        slot = [*what, request.host_url, request.full_path, *reader, own, select_locale(), wants_fragment()]
-        volatile = [review_count() if can(user, "review") else "", bucket]
+        slot = [*what, where.host_url, where.full_path, *reader, own, viewer.locale, viewer.fragment]
         self.slot = "\x1f".join(map(str, ["member-view", *slot]))
-        self.full = "\x1f".join(map(str, [self.slot, *state, *volatile]))
-        self.shared = user.is_authenticated and not own and not request.query_string
+        self.full = "\x1f".join(map(str, [self.slot, *state, viewer.reviews, bucket]))
+        self.shared = user.is_authenticated and not own and not where.query_string
 
     def __str__(self) -> str:
         return self.full
@@ -208,20 +245,28 @@ def review_count() -> int:
     and wiki state. What waits for review changes only with a save (pending ones too), a publish, a
     rejection or a withdrawal (each a new revision), a deletion or an undeletion (a change sequence
     step), and each of these moves journal.wiki_state, read in one light query by its indexes."""
-    return app_cache("review_counts", 4).get_or_compute(journal.wiki_state(), moderation.pending_count)
+    return app_cache(*REVIEW_COUNTS).get_or_compute(journal.wiki_state(), moderation.pending_count)
 
 
-def view_key(page, revision_id: int) -> ViewKey:
+def known_review_count(app, wiki_state: tuple):
+    """review_count() as this process last counted it for `wiki_state`, or None (not counted yet)."""
+    counts = app.extensions.get("gare_caches", {}).get(REVIEW_COUNTS[0])
+    found = MISSING if counts is None else counts.get(tuple(wiki_state), MISSING)
+    return None if found is MISSING else found
+
+
+def view_key(page, revision_id: int, viewer: Viewer | None = None) -> ViewKey:
     """Everything a page view depends on but the CSRF token and the reader's name: the page's state
     (render_version moves when links in its text change colour), the reader's role and trust (or, on a
     page whose head waits for review, who they are: its author may withdraw it), where they look from
     (the host too: "Réutiliser cette page" gives the page's full address), the language, htmx or not,
     the review count for reviewers, and the hour if it may show a session block (a session turns "past"
     within it: fast_path.time_bucket)."""
+    viewer = viewer or request_viewer()
     state = [*fast_reads.view_state(page), revision_id]
     pending_head = page.head_id != page.published_id
-    own = current_user.get_id() if pending_head and current_user.is_authenticated else ""
-    return ViewKey(["page", page.id], state, time_bucket("page", page), own)
+    own = viewer.user.get_id() if pending_head and viewer.user.is_authenticated else ""
+    return ViewKey(["page", page.id], state, time_bucket("page", page), own, viewer)
 
 
 def portal_key(wiki_state: tuple) -> ViewKey:

@@ -50,14 +50,28 @@ WIKI_WIDE = {"/": "portal", "/agenda": "agenda"}  # answers proven current by th
 STORE_FOLDER = "view-cache"  # in the instance folder; members' shared views (app.pages.view_cache) live there too
 
 
-class VisitorFastPath:
-    """WSGI middleware: stored visitors' answers, proven current by one query (see the module's doc)."""
+class StoredAnswers:
+    """What the fast paths share: the app, the machine's store, a pooled connection for one SELECT."""
 
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
         self.store = SharedFileCache(f"{app.instance_path}/{STORE_FOLDER}")
         self.engine = None
+
+    def connection(self):
+        if self.engine is None:
+            with self.app.app_context():
+                self.engine = db.engine
+        # One SELECT: on SQLite no BEGIN is sent for it (app.database), it is its own transaction.
+        return self.engine.connect().execution_options(wiki_single_read=True)
+
+
+class VisitorFastPath(StoredAnswers):
+    """WSGI middleware: stored visitors' answers, proven current by one query (see the module's doc)."""
+
+    def __init__(self, app, wsgi_app):
+        super().__init__(app, wsgi_app)
         self.languages: dict[str, LanguageAccept] = {}
 
     def __call__(self, environ, start_response):
@@ -90,10 +104,8 @@ class VisitorFastPath:
         path = environ.get("PATH_INFO", "")
         if path in WIKI_WIDE:
             return WIKI_WIDE[path], ""
-        slug = path[len(PAGE_PREFIX):]
-        if path.startswith(PAGE_PREFIX) and slug and "/" not in slug and is_valid_slug(slug):
-            return "page", slug
-        return None
+        slug = page_slug(path)
+        return None if slug is None else ("page", slug)
 
     # --- The one query, the key ---
 
@@ -107,13 +119,6 @@ class VisitorFastPath:
                             environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""),
                             environ.get("SCRIPT_NAME", "")])
         return slot, "\x1f".join([slot, *map(str, state), time_bucket(kind, state)])
-
-    def connection(self):
-        if self.engine is None:
-            with self.app.app_context():
-                self.engine = db.engine
-        # One SELECT: on SQLite no BEGIN is sent for it (app.database), it is its own transaction.
-        return self.engine.connect().execution_options(wiki_single_read=True)
 
     def locale(self, environ) -> str:
         cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if environ.get("HTTP_COOKIE") else {}
@@ -131,7 +136,7 @@ class VisitorFastPath:
         head, _sep, body = stored.partition(b"\n\n")
         status, *lines = head.decode("latin-1").split("\n")
         headers = [tuple(line.split(": ", 1)) for line in lines]
-        headers.append((REQUEST_ID_HEADER, request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))))
+        headers.append(request_id_header(environ))
         start_response(status, headers)
         return [body]
 
@@ -153,6 +158,19 @@ class VisitorFastPath:
         head = "\n".join([answer["status"], *(f"{name}: {value}" for name, value in headers)])
         self.store.put(*slot_key, head.encode("latin-1") + b"\n\n" + body)
         return ClosingIterator([body], getattr(iterable, "close", None))
+
+
+def request_id_header(environ) -> tuple[str, str]:
+    """A fresh X-Request-Id (or the proxy's), as Flask's answer carries (app.web.request_ids)."""
+    return REQUEST_ID_HEADER, request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
+
+
+def page_slug(path: str) -> str | None:
+    """The slug of `/wiki/<slug>` when it is canonical (else Flask redirects or answers 400), or None."""
+    slug = path[len(PAGE_PREFIX):]
+    if path.startswith(PAGE_PREFIX) and slug and "/" not in slug and is_valid_slug(slug):
+        return slug
+    return None
 
 
 def time_bucket(kind: str, state=None) -> str:

@@ -1,8 +1,7 @@
 """One URL, a full page or its fragment: what htmx asks for, and how the answer is rendered."""
 
-from flask import Response, make_response, render_template, session
+from flask import Response, make_response, render_template, request, session
 
-from app.extensions import htmx
 
 # htmx settings (read from a meta tag: no inline script). 4xx answers are swapped: the editor comes
 # back with the user's text (400, 409, 422), and other errors are retargeted to the messages region
@@ -21,9 +20,12 @@ HTMX_CONFIG = {
 }
 
 
-def wants_fragment() -> bool:
-    """Targeted htmx swaps get fragments; normal, boosted and history-restore requests get pages."""
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+def wants_fragment(headers=None) -> bool:
+    """Targeted htmx swaps get fragments; normal, boosted and history-restore requests get pages.
+    `headers`: the request's (Flask-HTMX's reading of them), or a Werkzeug request's before Flask runs."""
+    headers = request.headers if headers is None else headers
+    return (headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+            and headers.get("HX-History-Restore-Request") != "true")
 
 
 def render_htmx(page_template: str, fragment_template: str, status: int = 200, **context) -> Response:

@@ -27,9 +27,16 @@ def select_locale() -> str:
 
 
 def choose_locale() -> str:
-    if current_user.is_authenticated and current_user.language in LANGUAGES:
-        return current_user.language
-    return visitor_locale(request.cookies.get("lang"), request.accept_languages, current_app.config["WIKI_LANGUAGE"])
+    preference = current_user.language if current_user.is_authenticated else None
+    return reader_locale(preference, request, current_app.config["WIKI_LANGUAGE"])
+
+
+def reader_locale(preference: str | None, request, default: str) -> str:
+    """A reader's language: a member's preference, else visitor_locale. `request` is Flask's or, for the
+    members' path (app.web.members_path), a Werkzeug request made before Flask runs."""
+    if preference in LANGUAGES:
+        return preference
+    return visitor_locale(request.cookies.get("lang"), request.accept_languages, default)
 
 
 def visitor_locale(chosen: str | None, accept_languages, default: str) -> str:

@@ -8,7 +8,7 @@ agenda. VIEW_STATE_COLUMNS is the one list of what a cached page view depends on
 
 import sqlalchemy as sa
 
-from app.models import Counter, Page, Revision
+from app.models import Counter, Page, Revision, User
 from app.wiki.permissions import readable_pages_filter
 
 # What a cached page view depends on (render_version moves when links in its text change colour): the
@@ -34,8 +34,26 @@ PAGE_STATE = sa.select(*VIEW_STATE_COLUMNS).where(Page.slug == sa.bindparam("slu
 VISITOR_PAGE_STATE = PAGE_STATE.where(readable_pages_filter(member=False))
 
 # journal.wiki_state's query: the change sequence and the latest revision (pending ones too).
-WIKI_STATE = sa.select(sa.select(Counter.value).where(Counter.name == "change_seq").scalar_subquery(),
-                       sa.select(sa.func.max(Revision.id)).scalar_subquery())
+CHANGE_SEQ = sa.select(Counter.value).where(Counter.name == "change_seq").scalar_subquery()
+LATEST_REVISION = sa.select(sa.func.max(Revision.id)).scalar_subquery()
+WIKI_STATE = sa.select(CHANGE_SEQ, LATEST_REVISION)
+
+
+# The members' path (app.web.members_path): the session's user and, if a member may read it, the page's
+# state and the wiki's state (reviewers' keys hold the review count, counted per wiki state), in one query.
+MEMBER_COLUMNS = (User.id.label("user_id"), User.role, User.trusted, User.active, User.session_version,
+                  User.language, User.name)
+MEMBER_PAGE_STATE = (
+    sa.select(*MEMBER_COLUMNS, *VIEW_STATE_COLUMNS, CHANGE_SEQ.label("wiki_seq"), LATEST_REVISION.label("wiki_latest"))
+    .select_from(sa.outerjoin(User, Page, sa.and_(Page.slug == sa.bindparam("slug"),
+                                                  readable_pages_filter(member=True))))
+    .where(User.id == sa.bindparam("user_id")))
+
+
+def member_page_state(connection, user_id: int, slug: str):
+    """The user's row with the page's state (None columns if a member may not read it: missing or
+    deleted) and the wiki's state (wiki_state_of); None if there is no such user."""
+    return connection.execute(MEMBER_PAGE_STATE, {"user_id": user_id, "slug": slug}).first()
 
 
 def visitor_page_state(connection, slug: str):
@@ -47,3 +65,8 @@ def wiki_state(connection) -> tuple:
     """The wiki-wide state the portal depends on (as journal.wiki_state)."""
     row = connection.execute(WIKI_STATE).one()
     return row[0] or 0, row[1] or 0
+
+
+def wiki_state_of(member_row) -> tuple:
+    """The wiki's state read by member_page_state (as journal.wiki_state)."""
+    return member_row.wiki_seq or 0, member_row.wiki_latest or 0

@@ -1,0 +1,428 @@
+"""The members' path (app/web/members_path.py): a member's stored page view answered before Flask is
+Flask's answer byte for byte (but the request id and the CSRF token's value, which still validates),
+never stale after an edit through another app instance, never a visitor's or another role's, and
+every session, user or page Flask would answer otherwise goes to Flask. Counts and contents only:
+speed is measured in bench/, never here."""
+
+import re
+
+import pytest
+from flask_login.utils import _create_identifier
+from werkzeug.wrappers import Request
+
+from app.extensions import db, htmx
+from app.models import User
+from app.web import members_path
+from app.web.htmx import wants_fragment
+from app.web.members_path import TAKEN, MembersPath, Refused, session_identifier
+from tests.conftest import csrf_token_from, login_as, reset_database, seed_licences
+from tests.web.test_fast_paths import flask_requests, headers_of, save  # noqa: F401  (flask_requests: a fixture)
+from tests.web.test_shared_views import another_worker, close, drop_process_cache, signed_in
+
+ANSWERED = "answered"
+
+
+def spy_on(app) -> list:
+    """What the members' path did with each request: "answered", or why it went to Flask."""
+    seen = []
+    inner = app.wsgi_app
+
+    def spy(environ, start_response):
+        answer = inner(environ, start_response)
+        seen.append(environ.get(TAKEN))
+        return answer
+
+    app.wsgi_app = spy
+    return seen
+
+
+@pytest.fixture
+def taken(app):
+    return spy_on(app)
+
+
+def through_flask(client, url="/wiki/guide", **options):
+    """The same request answered by Flask (the members' path standing aside)."""
+    original = MembersPath.answer
+
+    def refuse(self, environ):
+        raise Refused("standing aside")
+
+    MembersPath.answer = refuse
+    try:
+        return client.get(url, **options)
+    finally:
+        MembersPath.answer = original
+
+
+def without_token(response) -> tuple[bytes, str | None]:
+    """The body with its CSRF token (meta tag and forms) taken out, and the token (a fragment may have none)."""
+    text = response.get_data(as_text=True)
+    if 'name="csrf_token"' not in text:
+        return text.encode(), None
+    token = csrf_token_from(text)
+    return text.replace(token, "TOKEN").encode(), token
+
+
+def assert_same_answer(fast, slow) -> None:
+    assert fast.status == slow.status
+    assert without_token(fast)[0] == without_token(slow)[0]
+    assert headers_of(fast) == headers_of(slow)
+    assert list(dict(fast.headers)) == list(dict(slow.headers))  # the same headers in the same order
+    assert fast.headers["X-Request-Id"] != slow.headers["X-Request-Id"]
+
+
+def stored_twice(client, url="/wiki/guide", **options):
+    """A first view (Flask renders and stores), then one from the members' path."""
+    client.get(url, **options)
+    return client.get(url, **options)
+
+
+@pytest.mark.parametrize("role", ["volunteer", "facilitator", "admin"])
+@pytest.mark.parametrize("variant", [{}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Boosted": "true"},
+                                     {"Accept-Language": "en"}])
+def test_a_member_s_answer_before_flask_is_flask_s_answer(app, client_as, editor, taken, flask_requests, role,
+                                                          variant):
+    save(editor, "guide", "Du **texte** partagé.")
+    member = client_as(role, name="Mémé <b>")
+    member.get("/wiki/guide", headers=variant)  # Flask renders and stores (and counts what waits for review)
+    assert taken[-1] == "not stored"
+    reached = len(flask_requests)
+    fast = member.get("/wiki/guide", headers=variant)
+    assert taken[-1] == ANSWERED and len(flask_requests) == reached
+    slow = through_flask(member, headers=variant)
+    assert taken[-1] == "standing aside"
+    assert_same_answer(fast, slow)
+    text = fast.get_data(as_text=True)
+    page = variant.get("HX-Request") != "true" or "HX-Boosted" in variant
+    assert "<strong>texte</strong>" in text and "Mémé <b>" not in text and ("<html" in text) == page
+    assert ('<html lang="en"' in text) == (variant.get("Accept-Language") == "en")
+    assert "Set-Cookie" not in fast.headers and "csrf-" not in text and "name-" not in text
+    if page:
+        assert "Mémé &lt;b&gt;" in text.split("<main", 1)[0] and without_token(fast)[1]
+
+
+def test_roles_and_languages_get_their_own_views(app, client_as, editor, taken):
+    save(editor, "guide", "Du texte.")
+    names = ("Vera Vue", "Fiona Fil", "Ada Admin", "Emma English", "Tess Trusted")
+    members = [client_as(role, name=name, trusted=name == "Tess Trusted")
+               for role, name in zip(("volunteer", "facilitator", "admin", "volunteer", "volunteer"), names)]
+    with app.app_context():
+        db.session.execute(db.update(User).where(User.name == "Emma English").values(language="en"))
+        db.session.commit()
+    views = {}
+    for name, member in zip(names, members):
+        for reason in ("not stored", ANSWERED):  # each its own stored view, not the one before's
+            views[name] = member.get("/wiki/guide").get_data(as_text=True)
+            assert taken[-1] == reason, name
+    assert "Supprimer cette page" in views["Fiona Fil"] and "Supprimer cette page" not in views["Vera Vue"]
+    assert '<html lang="en"' in views["Emma English"] and '<html lang="fr"' in views["Vera Vue"]
+    emma, vera = members[3], members[0]
+    assert '<html lang="en"' in emma.get("/wiki/guide", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert taken[-1] == ANSWERED  # her preference, whatever the browser says
+    english = vera.get("/wiki/guide", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en"' in english and "Vera Vue" in english.split("<main", 1)[0]
+    assert taken[-1] == ANSWERED  # no preference: the browser's language, so Emma's role's English view
+    for name, view in views.items():
+        assert name in view.split("<main", 1)[0] and all(
+            other not in view.split("<main", 1)[0] for other in views if other != name)
+
+
+def test_a_token_made_before_flask_is_accepted(app_config, make_user):
+    app_config["WTF_CSRF_ENABLED"] = True
+    from app import create_app
+
+    app = create_app(app_config)
+    try:
+        with app.app_context():
+            reset_database()
+            seed_licences()
+        fiona, flora = app.test_client(), app.test_client()
+        login_as(fiona, make_user("Fiona", role="facilitator"))
+        login_as(flora, make_user("Flora", role="facilitator"))
+        form = {"title": "Guide", "body": "Un.", "summary": "", "base_revision": ""}
+        token = csrf_token_from(fiona.get("/wiki/guide/edit").get_data(as_text=True))
+        assert fiona.post("/wiki/guide/edit", data={**form, "csrf_token": token}).status_code == 303
+        taken = spy_on(app)
+        for _ in range(2):
+            view = flora.get("/wiki/guide")
+        assert taken[-1] == ANSWERED
+        token = without_token(view)[1]
+        assert token != csrf_token_from(fiona.get("/wiki/guide").get_data(as_text=True))
+        answer = flora.post("/wiki/guide/protect", data={"protected": "1", "csrf_token": token})
+        assert answer.status_code in (200, 303)
+        assert flora.post("/wiki/guide/protect", data={"protected": "", "csrf_token": token + "x"}).status_code == 400
+    finally:
+        close(app)
+
+
+@pytest.mark.parametrize("machine", ["same-machine", "other-machine"])
+def test_a_stored_view_is_never_served_after_an_edit_through_another_instance(app, app_config, client_as, tmp_path,
+                                                                              taken, machine):
+    fiona = client_as("facilitator", name="Fiona")
+    vera = client_as("volunteer", name="Vera")
+    save(fiona, "guide", "Version un.")
+    folder = app_config["WIKI_INSTANCE_PATH"] if machine == "same-machine" else str(tmp_path / machine)
+    other = another_worker(app_config, WIKI_INSTANCE_PATH=folder)
+    try:
+        remote = signed_in(other, "Fiona")
+        for _ in range(2):
+            assert "Version un." in vera.get("/wiki/guide").get_data(as_text=True)
+        assert taken[-1] == ANSWERED
+        save(remote, "guide", "Version deux, ailleurs.", base="1")
+        for _ in range(2):  # Flask renders the new state, then the members' path serves it
+            view = vera.get("/wiki/guide").get_data(as_text=True)
+            assert "Version deux, ailleurs." in view and "Version un." not in view
+        assert taken[-2:] == ["not stored", ANSWERED]
+        assert remote.post("/wiki/guide/visibility", data={"visibility": "members"}).status_code in (200, 303)
+        for _ in range(2):
+            assert "Cette page n’est visible que par les membres." in vera.get("/wiki/guide").get_data(as_text=True)
+        assert taken[-1] == ANSWERED
+    finally:
+        close(other)
+
+
+def test_members_and_visitors_never_get_each_other_s_stored_views(app, client, client_as, taken):
+    fiona = client_as("facilitator", name="Fiona")
+    save(fiona, "guide", "Du texte.")
+    save(fiona, "interne", "SECRET-MEMBERS")
+    assert fiona.post("/wiki/interne/visibility", data={"visibility": "members"}).status_code in (200, 303)
+    vera = client_as("volunteer", name="Vera")
+    for _ in range(2):
+        visitor = client.get("/wiki/guide").get_data(as_text=True)  # the visitors' store, filled
+    for _ in range(2):
+        member = vera.get("/wiki/guide").get_data(as_text=True)
+        assert "Vera" in member.split("<main", 1)[0] and 'name="csrf_token"' in member
+        secret = vera.get("/wiki/interne")
+        assert secret.status_code == 200 and "SECRET-MEMBERS" in secret.get_data(as_text=True)
+    assert taken[-1] == ANSWERED
+    for _ in range(2):
+        again = client.get("/wiki/guide").get_data(as_text=True)
+        assert again == visitor and "Vera" not in again.split("<main", 1)[0] and 'name="csrf_token"' not in again
+        hidden = client.get("/wiki/interne")
+        assert hidden.status_code == 404 and "SECRET-MEMBERS" not in hidden.get_data(as_text=True)
+        assert taken[-1] == "no session"
+
+
+# --- What goes to Flask ---
+
+
+def session_of(client) -> dict:
+    app = client.application
+    return app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+
+
+def set_session(client, session: dict) -> None:
+    app = client.application
+    client.set_cookie("session", app.session_interface.get_signing_serializer(app).dumps(session))
+
+
+def changed(client, **changes) -> None:
+    session = session_of(client)
+    for name, value in changes.items():
+        if value is None:
+            session.pop(name, None)
+        else:
+            session[name] = value
+    set_session(client, session)
+
+
+@pytest.fixture
+def vera(app, client_as, editor):
+    """A volunteer whose next view of "guide" would come from the members' path."""
+    save(editor, "guide", "Du texte.")
+    member = client_as("volunteer", name="Vera")
+    stored_twice(member)
+    return member
+
+
+def user_row(app, **values) -> None:
+    with app.app_context():
+        db.session.execute(db.update(User).where(User.name == "Vera").values(**values))
+        db.session.commit()
+
+
+REFUSALS = {
+    "tampered cookie": (lambda c: c.set_cookie("session", c.get_cookie("session").value[:-2] + "xx"),
+                        "bad session cookie"),
+    "no cookie but a remember cookie": (lambda c: (c.delete_cookie("session"), c.set_cookie("remember_token", "1|x")),
+                                        "no session"),
+    "flashes pending": (lambda c: changed(c, _flashes=[["success", "Bravo"]]), "flashes pending"),
+    "permanent session": (lambda c: changed(c, _permanent=True), "cookies would be set"),
+    "remember operation": (lambda c: changed(c, _remember="set"), "cookies would be set"),
+    "no csrf token": (lambda c: changed(c, csrf_token=None), "no CSRF token"),
+    "csrf token not text": (lambda c: changed(c, csrf_token=12), "no CSRF token"),
+    "no user": (lambda c: changed(c, _user_id=None), "no user id"),
+    "user id without version": (lambda c: changed(c, _user_id=session_of(c)["_user_id"].split(":")[0]),
+                                "no user id"),
+    "user id not ascii digits": (lambda c: changed(c, _user_id="２:1"), "no user id"),
+    "version not digits": (lambda c: changed(c, _user_id=session_of(c)["_user_id"].split(":")[0] + ":x"),
+                           "no user id"),
+    "unknown user": (lambda c: changed(c, _user_id="999:1"), "no such user, deactivated or signed out"),
+    "other session version": (lambda c: changed(c, _user_id=session_of(c)["_user_id"].split(":")[0] + ":7"),
+                              "no such user, deactivated or signed out"),
+    "no identifier": (lambda c: changed(c, _id=None), "session protection"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_sessions_flask_would_answer_otherwise_go_to_flask(app, vera, taken, flask_requests, case):
+    tamper, reason = REFUSALS[case]
+    tamper(vera)
+    reached = len(flask_requests)
+    answer = vera.get("/wiki/guide")
+    assert taken[-1] == reason and len(flask_requests) == reached + 1
+    assert answer.status_code == 200
+
+
+def test_a_user_id_flask_login_cannot_read_goes_to_flask(vera, taken):
+    changed(vera, _user_id=2)
+    with pytest.raises(AttributeError) as failure:  # Flask fails on it (app.web.actors.load_user)
+        vera.get("/wiki/guide")
+    assert any(entry.path.name == "actors.py" for entry in failure.traceback)
+
+
+def test_a_user_signed_out_everywhere_or_deactivated_goes_to_flask_and_is_a_visitor(app, vera, taken):
+    user_row(app, session_version=2)
+    view = vera.get("/wiki/guide").get_data(as_text=True)
+    assert taken[-1] == "no such user, deactivated or signed out" and "Vera" not in view.split("<main", 1)[0]
+    user_row(app, session_version=1, active=False)
+    view = vera.get("/wiki/guide").get_data(as_text=True)
+    assert taken[-1] == "no such user, deactivated or signed out" and "Vera" not in view.split("<main", 1)[0]
+    user_row(app, active=True)
+    stored_twice(vera)
+    assert taken[-1] == ANSWERED
+
+
+def test_a_role_that_is_no_member_s_goes_to_flask(app, vera, taken):
+    user_row(app, role="visitor")
+    view = vera.get("/wiki/guide").get_data(as_text=True)
+    assert taken[-1] == "not a member" and "Supprimer" not in view
+
+
+def test_session_protection_compares_the_client_s_identifier(app, vera, taken):
+    vera.get("/wiki/guide", headers={"User-Agent": "Another browser"})
+    assert taken[-1] == "session protection"
+    vera.get("/wiki/guide", headers={"X-Forwarded-For": "10.0.0.9"})
+    assert taken[-1] == "session protection"
+    app.config["SESSION_PROTECTION"] = None
+    vera.get("/wiki/guide", headers={"User-Agent": "Another browser"})
+    assert taken[-1] == ANSWERED
+    app.config["SESSION_PROTECTION"] = "strong"
+    vera.get("/wiki/guide")
+    assert taken[-1] == ANSWERED
+    vera.get("/wiki/guide", headers={"User-Agent": "Another browser"})  # (Flask then clears the session)
+    assert taken[-1] == "session protection"
+
+
+@pytest.mark.parametrize("headers", [{}, {"User-Agent": "Mozilla/5.0 (é)"}, {"X-Forwarded-For": "10.0.0.1, 10.0.0.2"},
+                                     {"X-Forwarded-For": " 10.0.0.3 ", "User-Agent": ""}])
+def test_the_session_identifier_is_flask_login_s(app, headers):
+    with app.test_request_context("/wiki/guide", headers=headers, environ_base={"REMOTE_ADDR": "192.0.2.7"}) as ctx:
+        assert session_identifier(Request(ctx.request.environ)) == _create_identifier()
+
+
+@pytest.mark.parametrize("url, options, reason", [
+    ("/wiki/guide?x=1", {}, "not a plain GET"),
+    ("/wiki/guide", {"method": "HEAD"}, "not a plain GET"),
+    ("/wiki/guide", {"headers": {"Authorization": "Bearer x"}}, "conditional or authorization header"),
+    ("/wiki/guide", {"headers": {"If-Modified-Since": "Wed, 01 Jan 2025 00:00:00 GMT"}},
+     "conditional or authorization header"),
+    ("/wiki/guide", {"headers": {"Range": "bytes=0-10"}}, "conditional or authorization header"),
+    ("/wiki/Guide", {}, "not a page"),
+    ("/wiki/guide/history", {}, "not a page"),
+    ("/wiki/", {}, "not a page"),
+    ("/", {}, "not a page"),
+    ("/wiki/absente", {}, "no page a member may read"),
+])
+def test_requests_the_members_path_leaves_to_flask(vera, taken, url, options, reason):
+    vera.open(url, **options)
+    assert taken[-1] == reason
+
+
+def test_a_conditional_request_gets_flask_s_304(vera, taken):
+    etag = vera.get("/wiki/guide").headers["ETag"]
+    assert taken[-1] == ANSWERED
+    assert vera.get("/wiki/guide", headers={"If-None-Match": etag}).status_code == 304
+    assert taken[-1] == "conditional or authorization header"
+
+
+def test_trusted_hosts_go_to_flask(app, vera, taken):
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
+    assert vera.get("/wiki/guide").status_code == 200
+    assert taken[-1] == "trusted hosts"
+
+
+def test_deleted_pending_and_unstored_pages_go_to_flask(app, client_as, vera, taken):
+    fiona = client_as("facilitator", name="Fiona")
+    save(fiona, "perime", "Bientôt effacé.")
+    stored_twice(vera, "/wiki/perime")
+    assert taken[-1] == ANSWERED
+    assert fiona.post("/wiki/perime/delete").status_code in (200, 303)
+    fiona.get("/")  # the confirmation
+    assert vera.get("/wiki/perime").status_code == 404 and taken[-1] == "no page a member may read"
+    fiona.get("/wiki/perime")  # a facilitator's view of a deleted page: Flask's
+    assert taken[-1] == "no page a member may read"
+    nina = client_as("volunteer", name="Nina")
+    save(nina, "guide", "Proposition SECRET-PENDING.", base="1")  # a head waiting for review: each member's own
+    for _ in range(2):
+        own = nina.get("/wiki/guide").get_data(as_text=True)
+        assert "Retirer ma modification" in own and taken[-1] == "the member's own view"
+        other = vera.get("/wiki/guide").get_data(as_text=True)
+        assert "SECRET-PENDING" in other and "Retirer ma modification" not in other
+        assert taken[-1] == "the member's own view"
+    drop_process_cache(app)
+    save(fiona, "neuve", "Jamais vue.")
+    vera.get("/wiki/neuve")
+    assert taken[-1] == "not stored"
+
+
+def test_a_reviewer_s_view_waits_for_this_process_s_review_count(app, client_as, taken):
+    fiona = client_as("facilitator", name="Fiona")
+    save(fiona, "guide", "Du texte.")
+    save(fiona, "autre", "Une autre page.")
+    fiona.get("/wiki/guide")
+    fiona.get("/wiki/guide")
+    assert taken[-1] == ANSWERED
+    app.extensions["gare_caches"]["review_counts"].clear()
+    fiona.get("/wiki/guide")
+    assert taken[-1] == "review count not counted yet"
+    nina = client_as("volunteer", name="Nina")
+    save(nina, "autre", "Une proposition.", base="1")
+    for _ in range(2):
+        header = fiona.get("/wiki/guide").get_data(as_text=True).split("<main", 1)[0]
+        assert ">1</span>" in header.split('href="/review"', 1)[1].split("</a>", 1)[0]
+    assert taken[-1] == ANSWERED
+
+
+def test_a_database_error_goes_to_flask(app, vera, taken, monkeypatch):
+    import sqlalchemy as sa
+
+    def failing(*args):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("gone"))
+
+    monkeypatch.setattr(members_path.fast_reads, "member_page_state", failing)
+    assert vera.get("/wiki/guide").status_code == 200 and taken[-1] == "database error"
+
+
+def test_another_user_loader_or_protection_rule_goes_to_flask(app, vera, taken, monkeypatch):
+    monkeypatch.setattr(app.login_manager, "_session_identifier_generator", lambda: "x")
+    vera.get("/wiki/guide")
+    assert taken[-1] == "session protection"
+    monkeypatch.undo()
+    monkeypatch.setattr(app.login_manager, "_user_callback", lambda user_id: None)
+    vera.get("/wiki/guide")
+    assert taken[-1] == "another user loader"
+
+
+def test_the_fragment_rule_is_flask_htmx_s(app):
+    for headers in ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Boosted": "true"},
+                    {"HX-Request": "true", "HX-History-Restore-Request": "true"}, {"HX-Request": "1"}):
+        with app.test_request_context("/", headers=headers) as ctx:
+            expected = bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+            assert wants_fragment() == expected == wants_fragment(Request(ctx.request.environ).headers)
+
+
+def test_token_and_name_placeholders_cannot_be_forged_by_page_text(vera, editor, taken):
+    marks = re.findall(r"(?:csrf|name)-[0-9a-f]{32}", vera.get("/wiki/guide").get_data(as_text=True))
+    assert marks == [] and taken[-1] == ANSWERED
