@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
+from app.caching import app_cache
 from app.extensions import db
 from app.models import CalendarToken, Page, User
-from app.wiki import personal_tokens, sessions
+from app.wiki import journal, personal_tokens, sessions
 from app.wiki.permissions import readable_pages_filter
 from app.wiki.sessions import Event, Occurrence
 
@@ -100,16 +101,28 @@ def agenda(*, member: bool, now: datetime | None = None, past_limit: int = PAST_
     return Agenda(upcoming, past[:past_limit])
 
 
-def session_dates(page_ids: list[int], *, member: bool) -> dict[int, SessionSummary]:
+def session_dates(page_ids: list[int], *, member: bool, wiki_state: tuple | None = None) -> dict[int, SessionSummary]:
     """The sessions among these pages (search results, by page id), each with its next or last date, in
-    one query. By id, not slug: SQLite then reads each page by its key (by slug it chose the index
-    on `deleted` and walked every live page: 2.5 ms of a results page at 10,000 pages)."""
-    if not page_ids:
+    one query, and none when no page among them is a session (most results pages). By id, not slug:
+    SQLite then reads each page by its key (by slug it chose the index on `deleted` and walked every
+    live page: 2.5 ms of a results page at 10,000 pages). `wiki_state`: as journal.wiki_state()."""
+    wanted = session_page_ids(member=member, wiki_state=wiki_state).intersection(page_ids)
+    if not wanted:
         return {}
-    found = db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member), Page.id.in_(page_ids),
+    found = db.session.scalars(sa.select(Page).where(readable_pages_filter(member=member), Page.id.in_(wanted),
                                                      Page.event_start != ""))
     now = now_here()
     return {page.id: summary(Event.of(page), now) for page in found}
+
+
+def session_page_ids(*, member: bool, wiki_state: tuple | None = None) -> frozenset[int]:
+    """The ids of the session pages this reader may see, kept per process and wiki state (a page
+    becomes or stops being a session, or readable, only by a change that moves it)."""
+    def compute():
+        query = sa.select(Page.id).where(readable_pages_filter(member=member), Page.event_start != "")
+        return frozenset(db.session.scalars(query))
+
+    return app_cache("session page ids", 4).get_or_compute((member, wiki_state or journal.wiki_state()), compute)
 
 
 def next_sessions(*, member: bool, limit: int = 5) -> list[Entry]:

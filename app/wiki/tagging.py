@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.caching import app_cache
 from app.database import begin_write
 from app.extensions import db
 from app.models import Page, Tag, page_tags
@@ -75,17 +76,26 @@ def pages_with_tag(tag: Tag, *, member: bool) -> list[Page]:
     return list(db.session.scalars(query))
 
 
-def readable_tag_names(keys: set[str], *, member: bool) -> dict[str, str]:
+def readable_tag_names(keys: set[str], *, member: bool, wiki_state: tuple | None = None) -> dict[str, str]:
     """Display names by key of the tags this reader may see (on a page they may read); an unreadable
-    tag gets no name, like an unknown one, so its key shows as typed and tells nothing more."""
+    tag gets no name, like an unknown one, so its key shows as typed and tells nothing more.
+    `wiki_state`: journal.wiki_state(), when the caller has it already."""
     keys = {k for k in keys if k}
     if not keys:
         return {}
-    # EXISTS: the database stops at each tag's first readable page (a join and DISTINCT read every
-    # page carrying the tag: milliseconds for a search page's twenty tags at 10,000 pages).
+    names = app_cache("readable tag names", 4).get_or_compute((member, wiki_state or journal.wiki_state()),
+                                                              lambda: all_readable_tag_names(member=member))
+    return {key: names[key] for key in keys if key in names}
+
+
+def all_readable_tag_names(*, member: bool) -> dict[str, str]:
+    """Every tag on a page this reader may see, by key. Kept per process and wiki state (which moves
+    with every save, publish, rename, visibility or tag change): a results page names about twenty
+    tags, and asking the database for them each time cost 2.5 ms of it at 10,000 pages."""
+    # EXISTS: the database stops at each tag's first readable page.
     readable = (sa.select(page_tags.c.page_id).join(Page, Page.id == page_tags.c.page_id)
                 .where(page_tags.c.tag_id == Tag.id, readable_pages_filter(member=member)).exists())
-    return dict(db.session.execute(sa.select(Tag.slug, Tag.name).where(Tag.slug.in_(keys), readable)).all())
+    return dict(db.session.execute(sa.select(Tag.slug, Tag.name).where(readable)).all())
 
 
 def all_tag_names(*, member: bool) -> list[str]:
