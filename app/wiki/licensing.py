@@ -91,15 +91,19 @@ def forget_cached_credits() -> None:
 def compute_credits(page: Page) -> Credits:
     """Contributors of the page's published revisions, most edits first; anonymous edits grouped."""
     # Counted by the database, one row per author: never the revisions' texts (a long-lived page has
-    # hundreds of them, and the first view after each publish computes this).
+    # hundreds of them, and the first view after each publish computes this). Grouped by status rather
+    # than filtered on it: with `status = ?` SQLite walked the status index, every approved revision of
+    # the wiki (13 ms at 10,000 pages), instead of this page's.
     rows = db.session.execute(
-        sa.select(User.name, Revision.author_label, sa.func.count())
+        sa.select(User.name, Revision.author_label, Revision.status, sa.func.count())
         .select_from(Revision).outerjoin(User, User.id == Revision.author_id)
-        .where(Revision.page_id == page.id, Revision.status == "approved")
-        .group_by(User.name, Revision.author_label))
+        .where(Revision.page_id == page.id)
+        .group_by(User.name, Revision.author_label, Revision.status))
     counts: Counter[str] = Counter()
     anonymous = 0
-    for name, label, count in rows:
+    for name, label, status, count in rows:
+        if status != "approved":
+            continue
         if name is not None:
             counts[name] += count
         elif label == IMPORT_LABEL:

@@ -17,7 +17,9 @@ PAGE_VIEW_LOADS = (
     sa.orm.joinedload(Page.published).joinedload(Revision.author),
     sa.orm.joinedload(Page.head).joinedload(Revision.author),
     sa.orm.joinedload(Page.licence),
-    sa.orm.joinedload(Page.tags),
+    # Not joined: SQLite materialises (page_tags JOIN tags) for a LEFT JOIN, scanning every page's
+    # tags on each lookup (19 ms a page view at 10,000 pages); a second query by page id is indexed.
+    sa.orm.selectinload(Page.tags),
 )
 
 
