@@ -39,6 +39,7 @@ PHASES = [
     ("app.wiki.editing", "update_links", "links"),
     ("app.wiki.revisions.db.session", "commit", "commit"),
     ("app.pages.editor.presence", "leave", "presence"),
+    ("app.pages.editor", "prerender_for_visitors", "the visitors' view, rendered and stored"),
     ("app.wiki.search", "catch_up_quietly", "search catch-up (after the response)"),
 ]
 
@@ -216,6 +217,55 @@ def in_process(instance: Path, slugs: list[str], edits: int, rng, profile: bool)
     return result
 
 
+def query_cost(instance: Path, data: dict, saves: int, repeats: int = 15) -> dict:
+    """Query CPU (medians, ms) on the index as it is, after `saves` saves that catch-ups leave unmerged
+    (one segment each), and after `flask search optimize`: what deferring merges costs searches."""
+    from app import create_app
+    from app.extensions import db
+    from app.models import Page, User
+    from app.wiki import editing, search
+    from app.wiki.search import sync
+
+    app = create_app({"WIKI_INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'wiki.db'}"})
+    queries = {"common word": data["common_word"], "rare word": data["rare_word"],
+               "phrase": f'"{data["phrase"]}"'}
+
+    def measured() -> dict:
+        figures = {"segments": sync.segment_count()}
+        for name, text in queries.items():
+            search.query(text, member=False)
+            figures[name] = summary([cpu_ms(lambda: search.query(text, member=False)) for _ in range(repeats)])
+        prefix = data["common_word"][:3]
+        figures["suggest"] = summary([cpu_ms(lambda: search.suggest(prefix, member=False)) for _ in range(repeats)])
+        return figures
+
+    rng, result = random.Random(6), {}
+    with app.test_request_context():
+        search.catch_up()
+        result["before"] = measured()
+        author = db.session.scalar(db.select(User).where(User.name == BENCH_USER))
+        flush = []
+        for n in range(saves):
+            page = db.session.scalar(db.select(Page).where(Page.slug == rng.choice(data["slugs"])))
+            editing.save_edit(page, title=page.head.title, body=page.head.body + f"\n\nSegment {n}.",
+                              base_revision=page.head.number, author=author)
+            flush.append(cpu_ms(lambda: search.catch_up(wait=False)))
+        result["catch_up_after_a_save"] = summary(flush)
+        result["unmerged"] = measured()
+        started = time.process_time()
+        sync.optimize()
+        result["optimize_cpu_ms"] = (time.process_time() - started) * 1000
+        result["optimized"] = measured()
+    return result
+
+
+def cpu_ms(action) -> float:
+    started = time.process_time()
+    action()
+    return (time.process_time() - started) * 1000
+
+
 def print_report(pages: int, http: dict, local: dict) -> None:
     print(f"\nSaves at {pages} pages — {machine_load()}")
     for name in ("save", "editor", "first_view_straight_after", "first_view_300ms_after"):
@@ -242,10 +292,16 @@ def main(argv=None) -> int:
     parser.add_argument("--instance", type=Path, default=None)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--segments", type=int, default=0,
+                        help="instead: query cost after this many unmerged saves, then after optimize")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     instance = args.instance or Path(tempfile.mkdtemp(prefix="gare-saving-")) / "instance"
     data = seeded(instance, args.pages)
+    if args.segments:
+        print(json.dumps({"pages": args.pages, "load": machine_load(),
+                          **query_cost(instance, data, args.segments)}, indent=1))
+        return 0
     http = {} if args.skip_http else over_http(instance, data["slugs"], args.edits, random.Random(3))
     local = in_process(instance, data["slugs"], args.edits, random.Random(4), args.profile)
     if args.json:

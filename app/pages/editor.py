@@ -4,10 +4,12 @@ the live preview and the inline tag editor. Saves answer with a 303 to the page;
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.test import EnvironBuilder
 
 from app.pages import bp
 from app.pages.forms import EditForm, PreviewForm, TagsForm
 from app.pages.loading import canonical_slug_or_redirect, checked_page, load_page, visible_revision
+from app.search import INNER_REQUEST
 from app.web.actors import current_actor
 from app.web.htmx import keep_address, render_htmx, wants_fragment
 from app.wiki import editing, licensing, page_templates, pages, presence, sections, sessions, tagging
@@ -65,7 +67,41 @@ def edit_existing(page):
 def close_editor(page):
     """Back to the page; the editor's presence ends at once (others stop seeing it)."""
     presence.leave(page, user=current_actor(), key=request.form.get("editor_key"))
+    return after_save(page)
+
+
+def after_save(page):
+    """The 303 to the page, once its visitors' view is stored (prerender_for_visitors)."""
+    prerender_for_visitors(page)
     return redirect(url_for("pages.show", slug=page.slug), 303)
+
+
+def prerender_for_visitors(page) -> None:
+    """Render the page as a visitor will get it and store it where the visitors' fast path looks, before
+    the save answers: the first anonymous view after an edit is then a stored answer (about 1 ms)
+    instead of a full render (11 ms of CPU at 10,000 pages, beside the saving worker's search catch-up).
+
+    The view is asked of the app's own WSGI stack, as a visitor's request: no cookie, no
+    Accept-Language (the site's language, which the fast path also gives every browser asking for
+    it), this request's host, scheme and script root. So the fast path computes the key and Flask
+    renders the answer exactly as for that visitor, in an app context of its own (its own `g`,
+    database session and anonymous user: nothing of the member saving can reach it). Only for a page
+    a visitor may read, while visitors may not edit (else their views carry a session, never stored)."""
+    app = current_app._get_current_object()
+    if app.config["WIKI_ANONYMOUS_EDITS"] or page.deleted or page.visibility != "public" or page.published is None:
+        return
+    environ = EnvironBuilder(path=f"/wiki/{page.slug}").get_environ()
+    for name in ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "wsgi.url_scheme"):  # as the fast path saw them
+        environ[name] = request.environ.get(name, "")
+    environ[INNER_REQUEST] = True
+    with app.app_context():
+        answer = app.wsgi_app(environ, lambda status, headers, exc_info=None: lambda data: None)
+        try:
+            for _chunk in answer:
+                pass
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
 
 
 def open_editor(page, form, section: int | None):
@@ -123,7 +159,7 @@ def create(slug):
     except WikiError as error:
         return render_editor(None, form, slug=slug, status=error.status_code, error=field_error(form, error))
     announce_save(page.head)
-    return redirect(url_for("pages.show", slug=page.slug), 303)
+    return after_save(page)
 
 
 def fill_from_template(form, slug: str) -> None:
@@ -207,6 +243,7 @@ def tags(slug):
         result = editing.save_edit(page, title=head.title, body=head.body, author=current_actor(),
                                    base_revision=head.number, tags=form.tags.data or "", summary=_("Tags changed"))
         announce_save(result.revision)
+        prerender_for_visitors(page)
     except NothingChanged:
         pass
     except WikiError as error:

@@ -168,7 +168,10 @@ def existing_slugs(slugs: set[str]) -> set[str]:
     """Which of these slugs answer: live pages, or old names that redirect to one."""
     if not slugs:
         return set()
-    live = db.session.scalars(sa.select(Page.slug).where(Page.slug.in_(slugs), Page.deleted.is_(False)))
+    # `deleted` checked here, not in SQL: with it SQLite walked the index on `deleted`, every live page
+    # (0.7 ms a render at 10,000 pages), instead of looking the few slugs up.
+    live = [slug for slug, deleted in db.session.execute(sa.select(Page.slug, Page.deleted)
+                                                         .where(Page.slug.in_(slugs))) if not deleted]
     moved = db.session.scalars(sa.select(Redirect.slug).join(Page, Page.id == Redirect.page_id)
                                .where(Redirect.slug.in_(slugs), Page.deleted.is_(False)))
     return set(live) | set(moved)

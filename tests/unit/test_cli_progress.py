@@ -84,12 +84,12 @@ def test_a_rebuild_drops_pages_the_database_no_longer_has(ctx):
     assert search.query("éphémère", member=False).hits == []
 
 
-def test_saves_merge_only_small_segments_and_optimize_merges_the_rest(ctx, runner):
+def test_saves_leave_merges_to_optimize_within_a_bound(ctx, runner):
     for n in range(40):
         editing.create_page(title=f"Page {n}", body="Le vélo.", publish_now=True)
         search.catch_up()
     before = sync.segment_count()
-    assert 2 <= before <= sync.MAX_SEGMENTS  # small merges only: a few segments of about eight pages
+    assert 2 <= before <= sync.MAX_SEGMENTS + 1  # catch-ups merge only past the bound (no timer in a test)
     result = runner.invoke(args=["search", "optimize"])
     assert result.exit_code == 0 and sync.segment_count() <= 2, result.output
     assert runner.invoke(args=["search", "optimize", "--full"]).exit_code == 0

@@ -220,7 +220,7 @@ class SearchIndex:
         """Each document's length in `fieldname` for one segment, read once per segment (they never change)."""
         key = (whoosh_internals.segment_key(reader), fieldname)
         if key not in self._lengths:
-            if len(self._lengths) > 256:  # a few fields of up to ~50 segments (48 before a catch-up merges)
+            if len(self._lengths) > 256:  # a few fields of up to ~50 segments (24 before a catch-up merges)
                 self._lengths.clear()
             self._lengths[key] = whoosh_internals.read_field_lengths(reader, fieldname)
         return self._lengths[key]

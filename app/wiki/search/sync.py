@@ -31,9 +31,11 @@ from app.wiki.search.parsing import describe
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-MERGE_FACTOR = 8
-MAX_SEGMENTS = 48  # past this, a catch-up merges even without the optimize timer
+MERGE_FACTOR = 8  # a fallback merge (no optimize timer) takes this many segments, smallest first
+MAX_SEGMENTS = 24  # past this, a catch-up merges even without the optimize timer (each segment ~0.45 ms a query)
+OPTIMIZE_ROUND = 8  # `flask search optimize` merges this many segments per commit, releasing the lock between
 REQUEST_BUDGET_SECONDS = 2.0  # a catch-up stops after this (checked after every page) and answers
+LOCK_POLL_SECONDS = 0.01  # how often a query waiting for the index's lock tries again
 REBUILD_LOCK_WAIT_SECONDS = 60.0
 CHECKPOINT_PAGES = 2000  # a rebuild commits this often: where an interrupted one resumes
 
@@ -55,10 +57,11 @@ def take_scheduled_catch_up() -> bool:
 
 
 def catch_up_quietly() -> None:
-    """Catch up if the index is behind, never raising: the commit stands, and the next query retries."""
+    """Catch up if the index is behind, never raising: the commit stands, and the next query retries.
+    Never waits for the lock: whoever holds it indexes what it finds, and a query waits instead."""
     try:
         if is_behind():
-            catch_up()
+            catch_up(wait=False)
     except Exception:  # noqa: BLE001
         log.exception("Search catch-up after a commit failed; the next search will retry")
 
@@ -76,20 +79,27 @@ def is_behind() -> bool:
     return latest_change() > current_index().watermark()
 
 
-def catch_up(*, budget: float | None = REQUEST_BUDGET_SECONDS) -> bool:
+def catch_up(*, budget: float | None = None, wait: bool = True) -> bool:
     """Index the pages changed since the watermark.
 
-    Returns True when the index is current; False when another writer holds the lock (it, or the
-    next query, finishes the job) or when `budget` seconds ran out (checked after every page, so one
-    slow page cannot hold a request: what was indexed is committed, the rest waits for the next call)."""
+    Returns True when the index is current; False when `budget` seconds (default REQUEST_BUDGET_SECONDS)
+    ran out (checked after every page, so one slow page cannot hold a request: what was indexed is
+    committed, the rest waits for the next call), or when another writer holds the lock and `wait` is
+    False (it, or the next query, finishes the job). With `wait` (a query), a busy lock is waited for within the budget: the holder
+    may be indexing an older change, or merging (`flask search optimize`), and a query answered
+    meanwhile would miss a page saved before it was asked."""
     index = current_index()
-    deadline = None if budget is None else time.monotonic() + budget
-    recovered = False
+    deadline = time.monotonic() + (REQUEST_BUDGET_SECONDS if budget is None else budget)
+    recovered, waiting = False, False
     while True:
         try:
-            done = index_next_batch(index, deadline=deadline)
+            timeout = max(0.0, deadline - time.monotonic()) if waiting else 0.0
+            done = index_next_batch(index, deadline=deadline, timeout=timeout)
         except whoosh_index.LockError:
-            return False
+            if not wait or waiting or time.monotonic() >= deadline:
+                return False
+            waiting = True  # Whoosh polls the lock until it is free or the budget is spent
+            continue
         except sa.exc.SQLAlchemyError:
             raise
         except Exception as error:  # noqa: BLE001  (the folder vanished or is damaged: once, start again)
@@ -100,22 +110,24 @@ def catch_up(*, budget: float | None = REQUEST_BUDGET_SECONDS) -> bool:
             continue
         if done:
             return True
-        if deadline is not None and time.monotonic() > deadline:
+        if time.monotonic() > deadline:
             return False
 
 
-def index_next_batch(index: SearchIndex, *, deadline: float | None = None) -> bool:
+def index_next_batch(index: SearchIndex, *, deadline: float | None = None, timeout: float = 0.0,
+                     merge=None) -> bool:
     """Index up to BATCH_SIZE changed pages in one commit, stopping early at `deadline` (after at least
-    one page, so every call makes progress); True when none remain."""
-    # Never wait: LockError if another writer is busy.
-    writer = index.index().writer(timeout=0, codec=whoosh_internals.codec())
+    one page, so every call makes progress); True when none remain. `merge`: the commit's merge policy
+    (default merge_on_request; optimize passes its own and commits even with no page to index)."""
+    # LockError if another writer is busy after `timeout` seconds (0: at once).
+    writer = index.index().writer(timeout=timeout, delay=LOCK_POLL_SECONDS, codec=whoosh_internals.codec())
     try:
         # Under the lock nobody else commits, so this thread's searcher sees what the writer sees.
         searcher, mark = index.searcher(), index.watermark()
         with db.engine.connect() as connection:
             rows = changed_pages(connection, after=mark, limit=BATCH_SIZE)
             tags = tags_by_page(connection, [row.id for row in rows])
-        if not rows:
+        if not rows and merge is None:
             writer.cancel()
             return True
         done = 0
@@ -124,8 +136,9 @@ def index_next_batch(index: SearchIndex, *, deadline: float | None = None) -> bo
             done += 1
             if deadline is not None and time.monotonic() > deadline:
                 break
-        replace_document(writer, searcher, "id", META_ID, meta_fields(rows[done - 1].change_seq))
-        writer.commit(mergetype=merge_on_request)
+        if rows:
+            replace_document(writer, searcher, "id", META_ID, meta_fields(rows[done - 1].change_seq))
+        writer.commit(mergetype=merge or merge_on_request)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
@@ -148,27 +161,29 @@ def replace_document(writer, searcher, fieldname: str, key: str, fields: dict | 
 
 
 def merge_on_request(writer, segments):
-    """Whoosh merge policy for catch-ups, which run in web workers: only cheap merges. Each edit adds
-    a one-page segment; once MERGE_FACTOR segments of fewer than 10 documents exist they are merged
-    (at most 72 documents: milliseconds). Larger merges wait for `flask search optimize`, run by a
-    timer (docs/architecture.md, "Search"), so a save never waits behind one; if no timer runs and
-    more than MAX_SEGMENTS accumulate, a catch-up merges all but the largest anyway (slow, but rare:
-    about once per thousand edits), so searches never degrade without bound."""
-    small = [segment for segment in segments if segment.doc_count_all() < 10]
-    if len(small) >= MERGE_FACTOR:
-        return merge_segments(writer, segments, small)
+    """Whoosh merge policy for catch-ups, which run in web workers: no merge. Each edit adds a
+    one-page segment (about 70 ms of CPU to write); merging even eight of them costs 300-700 ms of
+    Whoosh's per-term Python (measured at 1,000 and 10,000 pages), which the worker that saved spent
+    after its response while the next requests waited for a core. Merges are `flask search
+    optimize`'s, run by a timer (docs/architecture.md, "Search"). Without a timer, past MAX_SEGMENTS
+    a catch-up merges the MERGE_FACTOR smallest segments, so searches never degrade without bound
+    and no fallback merge holds the lock long."""
     if len(segments) > MAX_SEGMENTS:
-        return merge_all_but_largest(writer, segments)
+        return merge_smallest(writer, segments, MERGE_FACTOR)
     return segments
 
 
-def merge_all_but_largest(writer, segments):
-    """Whoosh merge policy for `flask search optimize`: every segment but the largest (usually the
-    rebuild's) into one; merging the largest too costs a rebuild's time, for little gain."""
+def merge_smallest(writer, segments, count: int):
+    """Merge the `count` smallest segments, never the largest (usually the rebuild's)."""
     if len(segments) < 3:
         return segments
-    largest = max(segments, key=lambda segment: segment.doc_count_all())
-    return merge_segments(writer, segments, [segment for segment in segments if segment is not largest])
+    by_size = sorted(segments, key=lambda segment: segment.doc_count_all())
+    return merge_segments(writer, segments, by_size[:min(count, len(segments) - 1)])
+
+
+def optimize_round(writer, segments):
+    """Merge policy of one `flask search optimize` commit: up to OPTIMIZE_ROUND segments, smallest first."""
+    return merge_smallest(writer, segments, OPTIMIZE_ROUND)
 
 
 def merge_segments(writer, segments, group):
@@ -182,18 +197,26 @@ def merge_segments(writer, segments, group):
 
 def optimize(*, full: bool = False) -> int:
     """Merge what catch-ups left (`flask search optimize`, run by a timer): every segment but the
-    largest, or all of them with `full`. Waits for the lock; returns the segments left."""
+    largest, or all of them with `full`. Returns the segments left.
+
+    In rounds of OPTIMIZE_ROUND segments, one commit each, which also indexes the pages changed since
+    the watermark: the lock is held for one round at a time (a query waits for it within its budget,
+    then finds what was saved meanwhile). `full` merges everything in one commit (a rebuild's time)."""
     index = current_index()
-    writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS, codec=whoosh_internals.codec())
-    try:
-        if full:
+    if full:
+        writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS, codec=whoosh_internals.codec())
+        try:
             writer.commit(optimize=True)
-        else:
-            writer.commit(mergetype=merge_all_but_largest)
-    except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
-        raise
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        return segment_count()
+    while segment_count() > 2:
+        before = segment_count()
+        index_next_batch(index, timeout=REBUILD_LOCK_WAIT_SECONDS, merge=optimize_round)
+        if segment_count() >= before:
+            break
     return segment_count()
 
 
