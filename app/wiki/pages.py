@@ -56,10 +56,13 @@ def get_revision(page: Page, number: int) -> Revision | None:
 
 
 def history(page: Page) -> list[Revision]:
-    """All revisions, newest first, with authors and reviewers loaded in the same query."""
+    """All revisions, newest first, with authors and reviewers loaded in the same query, without their
+    texts (a list shows none; a long-lived page's texts and HTML weigh megabytes, which then stay in
+    the worker's memory); one read after all is loaded then, by itself."""
     return list(db.session.scalars(
         sa.select(Revision).where(Revision.page_id == page.id).order_by(Revision.number.desc())
-        .options(sa.orm.selectinload(Revision.author), sa.orm.selectinload(Revision.reviewer))))
+        .options(sa.orm.defer(Revision.body), sa.orm.defer(Revision.html),
+                 sa.orm.selectinload(Revision.author), sa.orm.selectinload(Revision.reviewer))))
 
 
 def rendered_html(revision: Revision, render=render_markdown) -> Markup:
