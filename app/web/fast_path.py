@@ -4,8 +4,9 @@ response bytes after one indexed query proving them current, before Flask runs a
 A WSGI middleware in front of the app (create_app installs it). For `GET /wiki/<slug>`, `GET /` and
 `GET /agenda` without a query string, session or remember cookie (only the `lang` cookie may be there),
 conditional headers or Authorization, and while visitors may not edit (else they carry a CSRF
-token), it runs one query on a pooled connection (app.wiki.fast_reads: the page's state if a visitor
-may read it under the one visibility rule, or the wiki's state for the portal and the agenda) and
+token), it runs one query on its own DBAPI connection (app.web.direct_reads) (app.wiki.fast_reads:
+the page's state if a visitor may read it under the one visibility rule, or the wiki's state for
+the portal and the agenda) and
 builds the key: that state, the visitor's language (app.web.i18n.visitor_locale, the same rule as
 Flask-Babel's selector), the htmx headers, the host and scheme, and the time where the answer
 depends on it (time_bucket: the minute for the portal and the agenda, which list sessions upcoming
@@ -33,6 +34,7 @@ from app.caching import SharedFileCache
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import utcnow
+from app.web.direct_reads import DirectReads, direct_reads
 from app.web.i18n import visitor_locale
 from app.web.request_ids import HEADER as REQUEST_ID_HEADER, request_id_for
 from app.wiki import fast_reads
@@ -51,7 +53,7 @@ STORE_FOLDER = "view-cache"  # in the instance folder; members' shared views (ap
 
 
 class StoredAnswers:
-    """What the fast paths share: the app, the machine's store, a pooled connection for one SELECT."""
+    """What the fast paths share: the app, the machine's store, a connection for one SELECT."""
 
     def __init__(self, app, wsgi_app):
         self.app = app
@@ -59,12 +61,12 @@ class StoredAnswers:
         self.store = SharedFileCache(f"{app.instance_path}/{STORE_FOLDER}")
         self.engine = None
 
-    def connection(self):
+    def connection(self) -> DirectReads:
+        """Where the one SELECT runs: a DBAPI connection of the process and thread (app.web.direct_reads)."""
         if self.engine is None:
             with self.app.app_context():
                 self.engine = db.engine
-        # One SELECT: on SQLite no BEGIN is sent for it (app.database), it is its own transaction.
-        return self.engine.connect().execution_options(wiki_single_read=True)
+        return direct_reads(self.app, self.engine)
 
 
 class VisitorFastPath(StoredAnswers):

@@ -3,9 +3,10 @@
 
 Flask would spend about 2.7 ms of CPU on such a view: Flask-Login's user load in its own
 transaction, the page state and wiki state queries, the app's hooks. Here: the session cookie is
-checked with Flask's own serializer (secret, salt, max age), then one query on a pooled connection
-reads the user's row, the page's state under the one visibility rule (readable_pages_filter(member=
-True)) and the wiki's state (app.wiki.fast_reads.member_page_state). The key is view_cache's ViewKey,
+checked with Flask's own serializer (secret, salt, max age), then one query (on the fast paths' own
+DBAPI connection: app.web.direct_reads) reads the user's row, the page's state under the one
+visibility rule (readable_pages_filter(member=True)) and the wiki's state
+(app.wiki.fast_reads.member_page_state). The key is view_cache's ViewKey,
 built by the same code as in Flask from a Werkzeug request (view_cache.Viewer), so a stored view is
 served only under the key Flask would look it up with. The CSRF token is made as Flask-WTF's
 generate_csrf makes it for the session's raw token, the name is escaped as view_cache fills it, and
@@ -24,13 +25,14 @@ what happened ("answered", or why not) for tests and debugging."""
 
 import hashlib
 import logging
+import time
 from datetime import timezone
 
 import sqlalchemy as sa
 from flask_login.utils import _create_identifier
 from itsdangerous import BadData, URLSafeTimedSerializer
-from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, quote_etag
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request
 
 from app.pages.view_cache import (Viewer, etag_of, filled, known_review_count, placeholders, shown_revision_id,
@@ -46,6 +48,7 @@ from app.wiki.permissions import ROLE_RANK, can, is_member
 log = logging.getLogger(__name__)
 
 TAKEN = "gare.members_path"  # environ key: "answered", or why the request went to Flask
+REMEMBERED = 1024  # cookies, tokens, host URLs remembered per process (then forgotten at once)
 MAX_ID_DIGITS = 18  # a larger id cannot be a row's (64-bit), and would not bind on SQLite
 CONTENT_TYPE = "text/html; charset=utf-8"
 VARY = "HX-Request, Cookie"  # view_cache's answer: HX-Request, then Cookie (the session was read)
@@ -81,6 +84,8 @@ class MembersPath(StoredAnswers):
         super().__init__(app, wsgi_app)
         self.marks = placeholders(app)
         self.sessions = self.tokens = None
+        self.cookies: dict[str, tuple[dict, int]] = {}  # session cookies verified, and when they were signed
+        self.signed_tokens: dict[str, tuple[int, str]] = {}  # raw CSRF token -> (second, signed token)
 
     def __call__(self, environ, start_response):
         try:
@@ -106,7 +111,9 @@ class MembersPath(StoredAnswers):
             raise Refused("not a page")
         if self.app.config["TRUSTED_HOSTS"] is not None:
             raise Refused("trusted hosts")  # Flask checks the host against them
-        request = Request(environ)
+        if not environ.get("HTTP_COOKIE"):
+            raise Refused("no session")  # (a visitor: at once, before parsing anything)
+        request = EarlyRequest(environ)
         session = self.session(request)
         user_id, version = session_user(session)
         with self.connection() as connection:
@@ -121,13 +128,13 @@ class MembersPath(StoredAnswers):
             raise Refused("not stored")
         updated_at, text = unpacked_shared(stored)
         raw_token = session[self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")]
-        body = filled(text, self.marks, self.csrf_tokens().dumps(raw_token), member.name).encode()
-        headers = Headers([("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body))), ("Vary", VARY),
-                           ("ETag", quote_etag(etag_of(key, member.name, raw_token))),
-                           ("Last-Modified", http_date(updated_at.replace(tzinfo=timezone.utc))),
-                           ("Cache-Control", "private, no-cache")])
-        security.security_headers(Answer(headers))
-        return "200 OK", [*headers.to_wsgi_list(), request_id_header(environ)], body
+        body = filled(text, self.marks, self.csrf_token(raw_token), member.name).encode()
+        headers = {"Content-Type": CONTENT_TYPE, "Content-Length": str(len(body)), "Vary": VARY,
+                   "ETag": quote_etag(etag_of(key, member.name, raw_token)),
+                   "Last-Modified": http_date(updated_at.replace(tzinfo=timezone.utc)),
+                   "Cache-Control": "private, no-cache"}
+        security.security_headers(Answer(headers))  # (a dict: these names are written as Flask writes them)
+        return "200 OK", [*headers.items(), request_id_header(environ)], body
 
     # --- The session, as Flask and Flask-Login would read it ---
 
@@ -139,20 +146,36 @@ class MembersPath(StoredAnswers):
         cookie = request.cookies.get(app.session_interface.get_cookie_name(app))
         if not cookie or self.sessions is None:
             raise Refused("no session")
-        try:
-            session = self.sessions.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()))
-        except BadData:
-            raise Refused("bad session cookie") from None
-        if not isinstance(session, dict):
-            raise Refused("bad session cookie")
+        session = self.opened(cookie, int(app.permanent_session_lifetime.total_seconds()))
         if "_flashes" in session:
             raise Refused("flashes pending")
-        if session.get("_permanent") or "_remember" in session or app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+        refreshed = app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST")
+        if session.get("_permanent") or "_remember" in session or refreshed:
             raise Refused("cookies would be set")  # a permanent session is refreshed; a remember cookie set
         if not isinstance(session.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")), str):
             raise Refused("no CSRF token")
         if self.protection_fails(session, request):
             raise Refused("session protection")
+        return session
+
+    def opened(self, cookie: str, max_age: int) -> dict:
+        """Flask's loads(cookie, max_age), remembered by cookie: a member's cookie comes back unchanged on
+        each view, and its signature, decompression and JSON cost more than the rest of the check. A
+        remembered cookie is one that verified; its age is checked again as itsdangerous checks it."""
+        found = self.cookies.get(cookie)
+        if found is None:
+            try:
+                session, signed = self.sessions.loads(cookie, max_age=max_age, return_timestamp=True)
+            except BadData:
+                raise Refused("bad session cookie") from None
+            if not isinstance(session, dict):
+                raise Refused("bad session cookie")
+            if len(self.cookies) >= REMEMBERED:
+                self.cookies.clear()
+            found = self.cookies[cookie] = session, int(signed.timestamp())
+        session, signed = found
+        if not 0 <= int(time.time()) - signed <= max_age:
+            raise Refused("bad session cookie")  # expired (Flask: an empty session)
         return session
 
     def protection_fails(self, session: dict, request) -> bool:
@@ -166,12 +189,19 @@ class MembersPath(StoredAnswers):
             return True  # another rule than the one session_identifier follows
         return session_identifier(request) != session.get("_id")
 
-    def csrf_tokens(self) -> URLSafeTimedSerializer:
-        """Flask-WTF's generate_csrf serializer (its secret, its salt)."""
+    def csrf_token(self, raw: str) -> str:
+        """What Flask-WTF's generate_csrf gives for the session's raw token now: signed with its secret and
+        salt, and the second (itsdangerous's timestamp), so one signature a second per member."""
         if self.tokens is None:
             secret = self.app.config.get("WTF_CSRF_SECRET_KEY", self.app.secret_key)
             self.tokens = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
-        return self.tokens
+        now = int(time.time())
+        found = self.signed_tokens.get(raw)
+        if found is None or found[0] != now:
+            if len(self.signed_tokens) >= REMEMBERED:
+                self.signed_tokens.clear()
+            found = self.signed_tokens[raw] = now, self.tokens.dumps(raw)
+        return found[1]
 
     # --- The member and the key ---
 
@@ -201,8 +231,25 @@ class MembersPath(StoredAnswers):
 class Answer:
     """What app.web.security.security_headers reads and writes: a response's headers."""
 
-    def __init__(self, headers: Headers):
+    def __init__(self, headers: dict):
         self.headers = headers
+
+
+class EarlyRequest(Request):
+    """A Werkzeug request before Flask, as the key reads it; its host URL (scheme and host: Werkzeug
+    builds it through an IRI conversion, a sixth of this path's time) is remembered per process."""
+
+    host_urls: dict[tuple, str] = {}
+
+    @cached_property
+    def host_url(self) -> str:
+        where = (self.scheme, self.environ.get("HTTP_HOST"), self.server)
+        found = self.host_urls.get(where)
+        if found is None:
+            if len(self.host_urls) >= REMEMBERED:
+                self.host_urls.clear()
+            found = self.host_urls[where] = super().host_url
+        return found
 
 
 def session_user(session: dict) -> tuple[int, int]:

@@ -182,3 +182,38 @@ def test_an_edit_through_another_app_instance_shows_at_once(app, app_config, cli
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_direct_reads_give_what_sqlalchemy_gives(app, client_as, editor):
+    """The fast paths' SELECTs on their own DBAPI connection (app.web.direct_reads): the same rows,
+    types included (SQLite's booleans), as through SQLAlchemy; a new process or thread connects anew."""
+    from app.models import User
+    from app.web.direct_reads import ABANDONED, DirectReads
+    from app.wiki import fast_reads
+
+    save(editor, "guide", "Du texte.")
+    client_as("facilitator", name="Fiona")
+    with app.app_context():
+        direct = DirectReads(db.engine)
+        fiona = db.session.scalar(db.select(User.id).where(User.name == "Fiona"))
+        cases = [(fast_reads.VISITOR_PAGE_STATE, {"slug": "guide"}), (fast_reads.VISITOR_PAGE_STATE, {"slug": "x"}),
+                 (fast_reads.WIKI_STATE, {}), (fast_reads.MEMBER_PAGE_STATE, {"user_id": fiona, "slug": "guide"}),
+                 (fast_reads.MEMBER_PAGE_STATE, {"user_id": fiona, "slug": "absente"}),
+                 (fast_reads.MEMBER_PAGE_STATE, {"user_id": 999, "slug": "guide"})]
+        for statement, params in cases:
+            expected = db.session.execute(statement, params).first()
+            found = direct.execute(statement, params).first()
+            assert (found is None) == (expected is None)
+            if expected is not None:
+                assert tuple(found) == tuple(expected) and [type(v) for v in found] == [type(v) for v in expected]
+                if statement is not fast_reads.WIKI_STATE:  # (its columns have no names: read by position)
+                    assert found._asdict() == expected._asdict()
+        first = direct.dbapi_connection()
+        assert direct.dbapi_connection() is first
+        direct.local.pid = -1  # as in a child after gunicorn's fork
+        assert direct.dbapi_connection() is not first and ABANDONED[-1] is first
+        db.session.execute(db.update(User).where(User.id == fiona).values(session_version=5))
+        db.session.commit()
+        assert direct.execute(fast_reads.MEMBER_PAGE_STATE, {"user_id": fiona, "slug": "guide"}).first(
+            ).session_version == 5  # autocommit: every SELECT sees what is committed
+        direct.drop()

@@ -5,6 +5,7 @@ every session, user or page Flask would answer otherwise goes to Flask. Counts a
 speed is measured in bench/, never here."""
 
 import re
+import time
 
 import pytest
 from flask_login.utils import _create_identifier
@@ -426,3 +427,26 @@ def test_the_fragment_rule_is_flask_htmx_s(app):
 def test_token_and_name_placeholders_cannot_be_forged_by_page_text(vera, editor, taken):
     marks = re.findall(r"(?:csrf|name)-[0-9a-f]{32}", vera.get("/wiki/guide").get_data(as_text=True))
     assert marks == [] and taken[-1] == ANSWERED
+
+
+def test_an_expired_session_cookie_goes_to_flask_remembered_or_not(app, vera, taken, monkeypatch):
+    vera.get("/wiki/guide")
+    assert taken[-1] == ANSWERED  # its cookie is now remembered by the path
+    now = time.time()
+    later = now + app.permanent_session_lifetime.total_seconds() + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    for _ in range(2):  # remembered, then as a process that never saw it would
+        view = vera.get("/wiki/guide").get_data(as_text=True)
+        assert taken[-1] == "bad session cookie" and "Vera" not in view.split("<main", 1)[0]
+        members_path_of(app).cookies.clear()
+    earlier = now - 3600
+    monkeypatch.setattr(time, "time", lambda: earlier)  # signed "in the future": itsdangerous refuses it too
+    vera.get("/wiki/guide")
+    assert taken[-1] == "bad session cookie"
+
+
+def members_path_of(app) -> MembersPath:
+    found = app.wsgi_app
+    while not isinstance(found, MembersPath):
+        found = found.__closure__[0].cell_contents if hasattr(found, "__closure__") and found.__closure__ else None
+    return found
