@@ -114,3 +114,29 @@ def test_a_member_s_shared_view_follows_edits_made_on_another_machine(served_wik
             assert "Première version du guide." not in answer.text
     for answer in visitor_views(here):  # the visitors' answers never came from a member's
         assert "Fanny Facilite" not in answer.text.split("<main", 1)[0] and 'name="csrf_token"' not in answer.text
+
+
+def test_the_members_path_across_workers_keeps_tokens_valid_and_sign_outs_at_once(served_wiki):
+    """The members' path (app/web/members_path.py) in gunicorn's forked workers: a member's repeated
+    views are the same bytes but the CSRF token, start no new cookie, carry a token the app accepts,
+    and signing out everywhere (from another browser) reaches every worker's next answer at once."""
+    wiki = served_wiki
+    create_the_guide(wiki)
+    wiki.add_user("Fanny Facilite", role="facilitator")
+    here = wiki.serve(workers=2)
+    fanny, elsewhere = Browser(here.base), Browser(here.base)
+    fanny.sign_in("Fanny Facilite")
+    elsewhere.sign_in("Fanny Facilite")
+    cookie = dict(fanny.cookies)
+    answers = [fanny.get(f"/wiki/{SLUG}") for _ in range(VIEWS)]
+    tokens = [form_fields(a.text, f"/wiki/{SLUG}/protect")["csrf_token"] for a in answers]
+    bodies = {a.text.replace(token, "TOKEN") for a, token in zip(answers, tokens)}
+    assert len(bodies) == 1 and fanny.cookies == cookie and all(a.status == 200 for a in answers)
+    assert all("Set-Cookie" not in a.headers for a in answers[1:])
+    form = form_fields(answers[-1].text, f"/wiki/{SLUG}/protect")
+    assert fanny.post(f"/wiki/{SLUG}/protect", form).status == 303
+    form = form_fields(elsewhere.get(f"/wiki/{SLUG}").text, "/logout")
+    assert elsewhere.post("/logout", form).status == 303
+    for _ in range(VIEWS):
+        answer = fanny.get(f"/wiki/{SLUG}")
+        assert answer.status == 200 and "Fanny Facilite" not in answer.text.split("<main", 1)[0]
