@@ -16,15 +16,18 @@ import json
 import random
 import re
 import shutil
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.seeding import BENCH_PASSWORD, BENCH_USER, seed_wiki
-from bench.serving import Server, load, machine_load, serial_get_ms, visit_all
+from bench.serving import PYTHON_BIN, ROOT, Server, load, machine_load, serial_get_ms, visit_all
 
 DEFAULT_SIZES = (1000, 10000)
 
@@ -84,17 +87,42 @@ def save_once(port: int, cookie: str, slug: str, n: int) -> tuple[str, float, fl
     return cookie, opened, saved
 
 
-def saves(port: int, slugs: list[str], edits: int, rng) -> dict:
+class OptimizeTimer:
+    """`flask search optimize` every `period` seconds in its own process, as the cron or systemd timer
+    of docs/architecture.md ("Search") does: catch-ups after a save merge nothing, this does."""
+
+    def __init__(self, env: dict, period: float = 10.0):
+        self.env, self.period, self.runs = {**os.environ, **env}, period, 0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join()
+
+    def loop(self) -> None:
+        while not self.stopped.wait(self.period):
+            subprocess.run([str(PYTHON_BIN / "flask"), "--app", "wsgi", "search", "optimize"], cwd=ROOT,
+                           env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            self.runs += 1
+
+
+def saves(port: int, slugs: list[str], edits: int, rng, env: dict) -> dict:
     """Real saves through HTTP (form, CSRF, revision, links, cache, index), one after another, and the
-    first anonymous view of each saved page right after its save."""
+    first anonymous view of each saved page right after its save, with the optimize timer running."""
     cookie = sign_in(port)
     opened, saved, first_views = [], [], []
-    for n in range(edits):
-        slug = rng.choice(slugs)
-        cookie, open_ms, save_ms = save_once(port, cookie, slug, n)
-        opened.append(open_ms)
-        saved.append(save_ms)
-        first_views.append(serial_get_ms(port, f"/wiki/{slug}"))
+    with OptimizeTimer(env):
+        for n in range(edits):
+            slug = rng.choice(slugs)
+            cookie, open_ms, save_ms = save_once(port, cookie, slug, n)
+            opened.append(open_ms)
+            saved.append(save_ms)
+            first_views.append(serial_get_ms(port, f"/wiki/{slug}"))
     return {"save": summary(saved), "editor": summary(opened), "first_view_after_edit": summary(first_views)}
 
 
@@ -162,7 +190,7 @@ def run(pages: int, duration: float, connections: int, edits: int, revisions: in
                                                                   cookie=cookie)
         results["floor_after"] = load(floor.port, ["/"], duration, connections)
         results["serial_view"] = serial_view_ms(wiki.port, views, 200, rng)
-        results.update(saves(wiki.port, data["slugs"], edits, rng))
+        results.update(saves(wiki.port, data["slugs"], edits, rng, env))
         results["worker_memory_mb"] = wiki.worker_memory_mb()
         results["worker_timeouts"] = wiki.worker_timeouts()
         results["floor_worker_memory_mb"] = floor.worker_memory_mb()
