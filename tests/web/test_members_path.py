@@ -450,3 +450,27 @@ def members_path_of(app) -> MembersPath:
     while not isinstance(found, MembersPath):
         found = found.__closure__[0].cell_contents if hasattr(found, "__closure__") and found.__closure__ else None
     return found
+
+
+def test_a_remember_cookie_refreshed_on_each_request_goes_to_flask(app, vera, taken):
+    app.config["REMEMBER_COOKIE_REFRESH_EACH_REQUEST"] = True
+    vera.get("/wiki/guide")
+    assert taken[-1] == "cookies would be set"
+
+
+def test_the_token_follows_flask_wtf_s_secret_setting(app, vera, taken):
+    from itsdangerous import URLSafeTimedSerializer
+
+    raw = session_of(vera)["csrf_token"]
+    app.config["WTF_CSRF_SECRET_KEY"] = "a-secret-for-forms"
+    path = members_path_of(app)
+    path.tokens, path.signed_tokens = None, {}  # (as a process started with that setting)
+    token = without_token(vera.get("/wiki/guide"))[1]
+    assert taken[-1] == ANSWERED
+    assert URLSafeTimedSerializer("a-secret-for-forms", salt="wtf-csrf-token").loads(token) == raw
+    with app.test_request_context("/"):
+        from flask import session
+        from flask_wtf.csrf import validate_csrf
+
+        session["csrf_token"] = raw
+        validate_csrf(token)  # raises if Flask-WTF would refuse it
