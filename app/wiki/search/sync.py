@@ -36,6 +36,7 @@ MAX_SEGMENTS = 24  # past this, a catch-up merges even without the optimize time
 OPTIMIZE_ROUND = 8  # `flask search optimize` merges this many segments per commit, releasing the lock between
 REQUEST_BUDGET_SECONDS = 2.0  # a catch-up stops after this (checked after every page) and answers
 LOCK_POLL_SECONDS = 0.01  # how often a query waiting for the index's lock tries again
+REQUEST_BUDGET = -1.0  # catch_up's default budget: REQUEST_BUDGET_SECONDS as it is when called
 REBUILD_LOCK_WAIT_SECONDS = 60.0
 CHECKPOINT_PAGES = 2000  # a rebuild commits this often: where an interrupted one resumes
 
@@ -79,24 +80,26 @@ def is_behind() -> bool:
     return latest_change() > current_index().watermark()
 
 
-def catch_up(*, budget: float | None = None, wait: bool = True) -> bool:
+def catch_up(*, budget: float | None = REQUEST_BUDGET, wait: bool = True) -> bool:
     """Index the pages changed since the watermark.
 
-    Returns True when the index is current; False when `budget` seconds (default REQUEST_BUDGET_SECONDS)
-    ran out (checked after every page, so one slow page cannot hold a request: what was indexed is
+    Returns True when the index is current; False when `budget` seconds (default REQUEST_BUDGET_SECONDS;
+    None: no limit) ran out (checked after every page, so one slow page cannot hold a request: what was indexed is
     committed, the rest waits for the next call), or when another writer holds the lock and `wait` is
     False (it, or the next query, finishes the job). With `wait` (a query), a busy lock is waited for within the budget: the holder
     may be indexing an older change, or merging (`flask search optimize`), and a query answered
     meanwhile would miss a page saved before it was asked."""
     index = current_index()
-    deadline = time.monotonic() + (REQUEST_BUDGET_SECONDS if budget is None else budget)
+    budget = REQUEST_BUDGET_SECONDS if budget == REQUEST_BUDGET else budget
+    deadline = None if budget is None else time.monotonic() + budget
     recovered, waiting = False, False
     while True:
         try:
-            timeout = max(0.0, deadline - time.monotonic()) if waiting else 0.0
+            left = REBUILD_LOCK_WAIT_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
+            timeout = left if waiting else 0.0
             done = index_next_batch(index, deadline=deadline, timeout=timeout)
         except whoosh_index.LockError:
-            if not wait or waiting or time.monotonic() >= deadline:
+            if not wait or waiting or (deadline is not None and time.monotonic() >= deadline):
                 return False
             waiting = True  # Whoosh polls the lock until it is free or the budget is spent
             continue
@@ -110,7 +113,7 @@ def catch_up(*, budget: float | None = None, wait: bool = True) -> bool:
             continue
         if done:
             return True
-        if time.monotonic() > deadline:
+        if deadline is not None and time.monotonic() > deadline:
             return False
 
 
