@@ -23,6 +23,7 @@ Answers live in a SharedFileCache in the instance folder (one file per page, lan
 variant, compressed): shared by the workers of a machine, bounded by the wiki's size, outside the
 workers' memory. A database error sends the request to Flask, which answers as usual."""
 
+import functools
 import logging
 
 import sqlalchemy as sa
@@ -167,6 +168,7 @@ def request_id_header(environ) -> tuple[str, str]:
     return REQUEST_ID_HEADER, request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the path, asked by both paths on every view
 def page_slug(path: str) -> str | None:
     """The slug of `/wiki/<slug>` when it is canonical (else Flask redirects or answers 400), or None."""
     slug = path[len(PAGE_PREFIX):]

@@ -106,13 +106,13 @@ class MembersPath(StoredAnswers):
             raise Refused("not a plain GET")
         if any(environ.get(header) for header in REFUSING_HEADERS):
             raise Refused("conditional or authorization header")
+        if not environ.get("HTTP_COOKIE"):
+            raise Refused("no session")  # (a visitor: at once, before parsing anything)
         slug = page_slug(environ.get("PATH_INFO", ""))
         if slug is None:
             raise Refused("not a page")
         if self.app.config["TRUSTED_HOSTS"] is not None:
             raise Refused("trusted hosts")  # Flask checks the host against them
-        if not environ.get("HTTP_COOKIE"):
-            raise Refused("no session")  # (a visitor: at once, before parsing anything)
         request = EarlyRequest(environ)
         session = self.session(request)
         user_id, version = session_user(session)
