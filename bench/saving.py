@@ -79,7 +79,8 @@ def over_http(instance: Path, slugs: list[str], edits: int, rng) -> dict:
             opened.append(open_ms)
             saved.append(save_ms)
         timer.__exit__()
-        return {"optimize_runs": timer.runs, "save": summary(saved), "editor": summary(opened), "first_view_straight_after": summary(straight),
+        return {"optimize_runs": timer.runs, "save": summary(saved), "editor": summary(opened),
+                "first_view_straight_after": summary(straight),
                 "first_view_300ms_after": summary(later), "worker_cpu_ms_per_edit": 1000 * cpu / edits}
     finally:
         server.stop()
@@ -216,7 +217,8 @@ def in_process(instance: Path, slugs: list[str], edits: int, rng, profile: bool)
     top_sql = sorted(sql.items(), key=lambda item: -item[1][1])[:12]
     result = {"answer_wall": summary([w for w, _c in saves]), "answer_cpu": summary([c for _w, c in saves]),
               "view_wall": summary([w for w, _c in views]), "view_cpu": summary([c for _w, c in views]),
-              "phases": phases, "sql": [(words, count / edits, 1000 * spent / edits) for words, (count, spent) in top_sql]}
+              "phases": phases,
+              "sql": [(words, count / edits, 1000 * spent / edits) for words, (count, spent) in top_sql]}
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
@@ -318,9 +320,10 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps({"pages": args.pages, "load": machine_load(), "http": http, "in_process": local}, indent=2))
     elif args.skip_http:
-        print_report(args.pages, {k: {"median_ms": 0, "p95_ms": 0, "max_ms": 0} for k in (
-            "save", "editor", "first_view_straight_after", "first_view_300ms_after")} | {"worker_cpu_ms_per_edit": 0, "optimize_runs": 0},
-            local)
+        nothing = {"median_ms": 0, "p95_ms": 0, "max_ms": 0}
+        names = ("save", "editor", "first_view_straight_after", "first_view_300ms_after")
+        print_report(args.pages, {name: nothing for name in names} | {"worker_cpu_ms_per_edit": 0, "optimize_runs": 0},
+                     local)
     else:
         print_report(args.pages, http, local)
     return 0

@@ -91,7 +91,8 @@ def prerender_for_visitors(page) -> None:
     if app.config["WIKI_ANONYMOUS_EDITS"] or page.deleted or page.visibility != "public" or page.published is None:
         return
     environ = EnvironBuilder(path=f"/wiki/{page.slug}").get_environ()
-    for name in ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "wsgi.url_scheme"):  # as the fast path saw them
+    # As the fast path saw them (after ProxyFix, which then finds no forwarded header to apply again).
+    for name in ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "wsgi.url_scheme"):
         environ[name] = request.environ.get(name, "")
     environ[INNER_REQUEST] = True
     with app.app_context():

@@ -86,9 +86,9 @@ def catch_up(*, budget: float | None = REQUEST_BUDGET, wait: bool = True) -> boo
     Returns True when the index is current; False when `budget` seconds (default REQUEST_BUDGET_SECONDS;
     None: no limit) ran out (checked after every page, so one slow page cannot hold a request: what was indexed is
     committed, the rest waits for the next call), or when another writer holds the lock and `wait` is
-    False (it, or the next query, finishes the job). With `wait` (a query), a busy lock is waited for within the budget: the holder
-    may be indexing an older change, or merging (`flask search optimize`), and a query answered
-    meanwhile would miss a page saved before it was asked."""
+    False (it, or the next query, finishes the job). With `wait` (a query), a busy lock is waited for
+    within the budget: the holder may be indexing an older change, or merging (`flask search
+    optimize`), and a query answered meanwhile would miss a page saved before it was asked."""
     index = current_index()
     budget = REQUEST_BUDGET_SECONDS if budget == REQUEST_BUDGET else budget
     deadline = None if budget is None else time.monotonic() + budget
