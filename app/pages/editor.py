@@ -60,23 +60,25 @@ def edit_existing(page):
         return close_editor(page)
     except WikiError as error:
         return render_editor(page, form, status=error.status_code, error=field_error(form, error))
-    announce_save(result.revision, merged=result.merged)
-    return close_editor(page)
+    announce_status(result.status, merged=result.merged)
+    return close_editor(page, result)
 
 
-def close_editor(page):
+def close_editor(page, saved: editing.SaveResult | None = None):
     """Back to the page; the editor's presence ends at once (others stop seeing it)."""
     presence.leave(page, user=current_actor(), key=request.form.get("editor_key"))
-    return after_save(page)
+    return after_save(page, saved)
 
 
-def after_save(page):
-    """The 303 to the page, once its visitors' view is stored (prerender_for_visitors)."""
-    prerender_for_visitors(page)
-    return redirect(url_for("pages.show", slug=page.slug), 303)
+def after_save(page, saved: editing.SaveResult | None = None):
+    """The 303 to the page, once its visitors' view is stored (prerender_for_visitors). `saved`: what the
+    save kept of the page before its commit (else the page is read again)."""
+    slug, public = (saved.slug, saved.public_view) if saved else (page.slug, editing.public_view(page))
+    prerender_for_visitors(slug, public)
+    return redirect(url_for("pages.show", slug=slug), 303)
 
 
-def prerender_for_visitors(page) -> None:
+def prerender_for_visitors(slug: str, public_view: bool) -> None:
     """Render the page as a visitor will get it and store it where the visitors' fast path looks, before
     the save answers: the first anonymous view after an edit is then a stored answer (about 1 ms)
     instead of a full render (11 ms of CPU at 10,000 pages, beside the saving worker's search catch-up).
@@ -86,11 +88,12 @@ def prerender_for_visitors(page) -> None:
     it), this request's host, scheme and script root. So the fast path computes the key and Flask
     renders the answer exactly as for that visitor, in an app context of its own (its own `g`,
     database session and anonymous user: nothing of the member saving can reach it). Only for a page
-    a visitor may read, while visitors may not edit (else their views carry a session, never stored)."""
+    a visitor may read (`public_view`: editing.public_view), while visitors may not edit (else their
+    views carry a session, never stored)."""
     app = current_app._get_current_object()
-    if app.config["WIKI_ANONYMOUS_EDITS"] or page.deleted or page.visibility != "public" or page.published is None:
+    if app.config["WIKI_ANONYMOUS_EDITS"] or not public_view:
         return
-    environ = EnvironBuilder(path=f"/wiki/{page.slug}").get_environ()
+    environ = EnvironBuilder(path=f"/wiki/{slug}").get_environ()
     # As the fast path saw them (after ProxyFix, which then finds no forwarded header to apply again).
     for name in ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "wsgi.url_scheme"):
         environ[name] = request.environ.get(name, "")
@@ -201,12 +204,17 @@ def render_editor(page, form, status=200, **context):
 
 def announce_save(revision, merged=False):
     """Flash what became of a save: published, or waiting for review (and merged, if it was)."""
+    announce_status(revision.status, merged)
+
+
+def announce_status(status: str, merged=False):
+    """announce_save, from the revision's status (SaveResult.status: read after the commit, it reloads)."""
     if merged:
         flash(_("Someone else changed this page meanwhile; both changes were merged."), "info")
-    if revision.status == "pending" and (names := reviewer_names()):
+    if status == "pending" and (names := reviewer_names()):
         flash(_("Thank you! Your change is saved. It waits for review by a facilitator (%(names)s) before it is "
                 "published; until then you can still withdraw it from the page.", names=", ".join(names)), "success")
-    elif revision.status == "pending":
+    elif status == "pending":
         flash(_("Thank you! Your change is saved and will be published once a facilitator has reviewed it."),
               "success")
     else:
@@ -243,8 +251,8 @@ def tags(slug):
     try:
         result = editing.save_edit(page, title=head.title, body=head.body, author=current_actor(),
                                    base_revision=head.number, tags=form.tags.data or "", summary=_("Tags changed"))
-        announce_save(result.revision)
-        prerender_for_visitors(page)
+        announce_status(result.status)
+        prerender_for_visitors(result.slug, result.public_view)
     except NothingChanged:
         pass
     except WikiError as error:

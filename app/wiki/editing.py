@@ -32,6 +32,10 @@ MAX_SUMMARY_LENGTH = 300
 class SaveResult:
     revision: Revision
     merged: bool = False  # saved after a clean three-way merge with someone else's change
+    # As committed, read before the commit (read after it, they reload the revision and the page):
+    status: str = "approved"  # the revision's: approved, or pending review
+    slug: str = ""  # the page's
+    public_view: bool = False  # a visitor may read the page: public, published, not deleted
 
 
 def normalise_body(body: str) -> str:
@@ -147,8 +151,14 @@ def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=No
                             tags=tags, licence=licence, html=html, event=event)
     moderation.settle_new_revision(page, revision, author)
     update_links(page, body)
+    result = SaveResult(revision, merged, status=revision.status, slug=page.slug, public_view=public_view(page))
     commit_changes()
-    return SaveResult(revision, merged)
+    return result
+
+
+def public_view(page: Page) -> bool:
+    """A visitor may read the page (public, published, not deleted): its visitors' view may be stored."""
+    return not page.deleted and page.visibility == "public" and page.published is not None
 
 
 def restore_revision(page: Page, number: int, *, author=None, author_label: str = "") -> Revision:

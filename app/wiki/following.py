@@ -69,10 +69,16 @@ def unfollow(user: User, *, page: Page | None = None, tag: Tag | None = None) ->
 
 def follow_as_author(page: Page, author) -> None:
     """An author follows the page they create or edit, unless they turned it off (no commit)."""
-    if not is_member(author) or not settings_of(author).follow_own_edits:
+    if not is_member(author):
         return
-    exists = db.session.scalar(sa.select(Follow.id).where(Follow.user_id == author.id, Follow.page_id == page.id))
-    if exists is None:
+    # One query for both (each of a save's queries is a round trip and an autoflush): the choice, whose
+    # default (no settings row) is to follow, and whether they follow the page already.
+    wants, follows = db.session.execute(sa.select(
+        sa.select(NotificationSettings.follow_own_edits).where(NotificationSettings.user_id == author.id)
+        .scalar_subquery(),
+        sa.select(Follow.id).where(Follow.user_id == author.id, Follow.page_id == page.id).limit(1)
+        .scalar_subquery())).one()
+    if (wants is None or wants) and follows is None:
         db.session.add(Follow(user_id=author.id, page_id=page.id))
 
 
@@ -89,11 +95,17 @@ def followed_tags(user: User) -> list[Tag]:
         sa.select(Tag).join(Follow, Follow.tag_id == Tag.id).where(Follow.user_id == user.id).order_by(Tag.name)))
 
 
-def followers_of(page: Page) -> set[int]:
-    """Ids of the members who follow the page or one of its (published) tags."""
-    tag_ids = sa.select(page_tags.c.tag_id).where(page_tags.c.page_id == page.id)
-    return set(db.session.scalars(sa.select(Follow.user_id).where(
-        sa.or_(Follow.page_id == page.id, Follow.tag_id.in_(tag_ids)))))
+def followers_of(page: Page, *, tags: list[Tag] | None = None, excluding=None) -> set[int]:
+    """Ids of the members who follow the page or one of its (published) tags.
+
+    `tags`: the page's tags as just set and not flushed yet (moderation.publish), else the stored ones;
+    a tag not stored yet has no followers. `excluding`: a select of user ids left out (the authors)."""
+    tag_ids = (sa.select(page_tags.c.tag_id).where(page_tags.c.page_id == page.id) if tags is None
+               else [tag.id for tag in tags if tag.id is not None])
+    query = sa.select(Follow.user_id).where(sa.or_(Follow.page_id == page.id, Follow.tag_id.in_(tag_ids)))
+    if excluding is not None:
+        query = query.where(Follow.user_id.not_in(excluding))
+    return set(db.session.scalars(query))
 
 
 def move_tag_follows(old: Tag, target: Tag) -> None:

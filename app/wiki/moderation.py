@@ -67,19 +67,22 @@ def publish(page: Page, revision: Revision) -> None:
     internal licence later does not make the page public again; a facilitator decides that."""
     previous = page.published
     revision.status = "approved"
-    move_to_published_name(page, revision)
-    page.published = revision
-    page.title = revision.title
-    page.updated_at = revision.created_at
-    if revision.licence_code:
-        page.licence_code = revision.licence_code
-    if page.licence_code == licensing.INTERNAL and page.visibility != "members":
-        page.visibility = "members"
-    page.tags = tags_for(revision.tags)
-    Event.of(revision).write_to(page)  # listings and the agenda read the published session from Page
-    approve_used(page, revision)  # the files it shows become visible to visitors
-    journal.bump_change_seq(page)
-    notifications.record_change(page, revision, previous)  # followers learn of published changes only
+    move_to_published_name(page, revision)  # its queries see every change made so far (autoflush)
+    # What follows reads nothing it writes (record_change asks for the followers of the tags set here by
+    # their ids): its changes go in one flush at the next statement instead of one before each query.
+    with db.session.no_autoflush:
+        page.published = revision
+        page.title = revision.title
+        page.updated_at = revision.created_at
+        if revision.licence_code:
+            page.licence_code = revision.licence_code
+        if page.licence_code == licensing.INTERNAL and page.visibility != "members":
+            page.visibility = "members"
+        page.tags = tags_for(revision.tags)
+        Event.of(revision).write_to(page)  # listings and the agenda read the published session from Page
+        approve_used(page, revision)  # the files it shows become visible to visitors
+        journal.bump_change_seq(page)
+        notifications.record_change(page, revision, previous)  # followers learn of published changes only
 
 
 def move_to_published_name(page: Page, revision: Revision) -> None:

@@ -31,12 +31,14 @@ def record_change(page: Page, revision: Revision, previous: Revision | None) -> 
     if previous is not None and (previous.body, previous.title, previous.tags) == (revision.body, revision.title, revision.tags):
         return
     after = previous.number if previous is not None else 0
-    authors = set(db.session.scalars(sa.select(Revision.author_id).where(
+    authors = sa.select(Revision.author_id).where(
         Revision.page_id == page.id, Revision.number > after, Revision.number <= revision.number,
-        Revision.author_id.is_not(None))))
+        Revision.author_id.is_not(None))
     actor = revision.author.id if revision.author is not None else None
     reviewer = revision.reviewer.id if revision.reviewer is not None else revision.reviewer_id
-    for user_id in sorted(following.followers_of(page) - authors - {actor, reviewer}):
+    # The page's tags as publish just set them (not flushed: `publish` asks without autoflush).
+    followers = following.followers_of(page, tags=page.tags, excluding=authors)  # one query, authors left out
+    for user_id in sorted(followers - {actor, reviewer}):
         db.session.add(Notification(user_id=user_id, kind="change", page_id=page.id, revision_id=revision.id,
                                     base_number=previous.number if previous else None, actor_id=actor,
                                     created_at=utcnow()))

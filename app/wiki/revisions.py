@@ -29,11 +29,12 @@ def add_revision(page: Page, *, title: str, body: str, summary: str, author, aut
         licence_code=licence or (head.licence_code if head and head.licence_code else page.licence_code),
     )
     (event if event is not None else Event.of(head) if head else NO_EVENT).write_to(revision)
+    revision.html = html  # in the INSERT: set after it, the flush before the next query sent an UPDATE too
     db.session.add(revision)
     page.head = revision
     db.session.flush()
-    # After the flush, so links to this very page resolve.
-    revision.html = html if html is not None else str(render_markdown(body))
+    if html is None:  # rendered after the flush, so links to this very page resolve
+        revision.html = str(render_markdown(body))
     return revision
 
 

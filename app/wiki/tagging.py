@@ -38,6 +38,8 @@ def parse_tags(text: str) -> list[str]:
 def normalise_tag_field(text: str) -> str:
     """The canonical snapshot stored on a revision, using existing tags' display forms."""
     names = parse_tags(text)
+    if not names:
+        return ""
     known = {t.slug: t.name for t in db.session.scalars(sa.select(Tag).where(Tag.slug.in_([tag_key(n) for n in names])))}
     return ", ".join(known.get(tag_key(name), name) for name in names)
 
@@ -45,6 +47,8 @@ def normalise_tag_field(text: str) -> str:
 def tags_for(text: str) -> list[Tag]:
     """Tag rows for a snapshot, creating the new ones."""
     names = parse_tags(text)
+    if not names:
+        return []
     keys = [tag_key(n) for n in names]
     existing = {t.slug: t for t in db.session.scalars(sa.select(Tag).where(Tag.slug.in_(keys)))}
     for name, key in zip(names, keys):

@@ -26,7 +26,7 @@ def test_the_first_visitor_view_after_a_save_is_stored_with_the_new_text(client,
 
 
 def test_a_stored_answer_made_at_save_time_has_the_headers_flask_gives_a_visitor(client, editor, monkeypatch):
-    monkeypatch.setattr(editor_views, "prerender_for_visitors", lambda page: None)
+    monkeypatch.setattr(editor_views, "prerender_for_visitors", lambda slug, public_view: None)
     save(editor, "guide", "Version un.")
     rendered = client.get("/wiki/guide")  # rendered by Flask for this visitor
     monkeypatch.undo()
