@@ -7,7 +7,8 @@ works line by line instead of with a regex."""
 import functools
 import re
 
-from whoosh.analysis import CharsetFilter, LowercaseFilter, NgramFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import (CharsetFilter, Filter, LowercaseFilter, NgramFilter, RegexTokenizer, StemFilter,
+                             StopFilter)
 from whoosh.support.charset import accent_map
 
 PREFIX_MAX = 20  # the longest title beginning indexed for search as you type
@@ -41,8 +42,31 @@ def prefix_analyzer():
     return word_analyzer() | NgramFilter(minsize=1, maxsize=PREFIX_MAX, at="start")
 
 
+PAIR_SEPARATOR = " "  # never inside a token (the tokenizer splits on it)
+
+
+class PairFilter(Filter):
+    """Each two adjacent analysed words as one term, `assembl general`: a phrase of two words is then
+    one term lookup. Adjacent as phrases count them: stop words are already out (positions renumbered)."""
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            text = token.text  # the tokenizer reuses one token object: keep its text, not the token
+            if previous is not None:
+                token.text = previous + PAIR_SEPARATOR + text
+                yield token
+            previous = text
+
+
+def word_pairs(words: list[str]) -> list[str]:
+    """The pair terms of a phrase's analysed words, in order."""
+    return [first + PAIR_SEPARATOR + second for first, second in zip(words, words[1:])]
+
+
 TEXT_ANALYZER = text_analyzer()
 WORD_ANALYZER = word_analyzer()
+PAIR_ANALYZER = TEXT_ANALYZER | PairFilter()  # shares the stemmer's cache
 
 
 @functools.lru_cache(maxsize=100_000)

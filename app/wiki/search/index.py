@@ -18,12 +18,13 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
 from app.wiki.search import whoosh_internals
-from app.wiki.search.analysis import TEXT_ANALYZER, prefix_analyzer
+from app.wiki.search.analysis import PAIR_ANALYZER, TEXT_ANALYZER, prefix_analyzer
 from app.wiki.search.parsing import describe, make_parser
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
+# (Not bumped for the pair fields: an index without them answers phrases from positions; see PAIRS_MARK.)
 SCHEMA_VERSION = 2
 META_ID = "meta"  # the id of the document holding the watermark
 NOTHING_INDEXED = -1  # watermark of an empty index; pages never published have change_seq 0
@@ -32,6 +33,12 @@ MAX_KNOWN_TITLES = 4096  # titles kept per view for search as you type (a few hu
 # a word in most pages costs milliseconds to unpickle from Whoosh's blocks, a rare word microseconds.
 MAX_CACHED_POSTINGS = 262_144
 MIN_CACHED_POSTINGS = 1024
+# The pair field of each phrase field: every two adjacent words as one term, frequencies only.
+PAIR_FIELDS = {"title": "title_pairs", "body": "body_pairs"}
+# Every document written by this code holds this term, the meta document too. A segment whose every
+# document (deleted ones included) holds it has the pair fields for all of them; a segment of an index
+# built before them, or merged with one, answers phrases from the words' positions instead.
+PAIRS_MARK = ("features", "pairs")
 
 
 def make_schema() -> Schema:
@@ -41,6 +48,10 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
         title_start=TEXT(analyzer=prefix_analyzer(), phrase=False),
         body=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True, multitoken_query="phrase"),
+        # Word pairs: no positions, no spelling; the parser never names them (scoring.py maps phrases).
+        title_pairs=TEXT(analyzer=PAIR_ANALYZER, phrase=False),
+        body_pairs=TEXT(analyzer=PAIR_ANALYZER, phrase=False),
+        features=ID(),  # PAIRS_MARK
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         licence=ID(stored=True),
         visibility=ID(stored=True),  # public, members, or meta for the watermark document
@@ -53,7 +64,8 @@ def make_schema() -> Schema:
 
 def meta_fields(watermark: int) -> dict:
     """The meta document: the highest change_seq indexed, and the format version."""
-    return {"id": META_ID, "visibility": "meta", "watermark": watermark, "version": SCHEMA_VERSION}
+    return {"id": META_ID, "visibility": "meta", "watermark": watermark, "version": SCHEMA_VERSION,
+            PAIRS_MARK[0]: PAIRS_MARK[1]}
 
 
 class SearchIndex:
@@ -69,6 +81,7 @@ class SearchIndex:
         self._local = threading.local()
         self._lengths: dict[tuple, list[int]] = {}
         self._bounds: dict[tuple, list[tuple[float, int]]] = {}
+        self._has_pairs: dict = {}
         self._postings: OrderedDict[tuple, tuple[array, array]] = OrderedDict()  # least recently used first
         self._postings_size = 0
         self._postings_lock = threading.Lock()
@@ -224,6 +237,18 @@ class SearchIndex:
                 self._lengths.clear()
             self._lengths[key] = whoosh_internals.read_field_lengths(reader, fieldname)
         return self._lengths[key]
+
+    def has_pairs(self, reader) -> bool:
+        """True if every document of this segment was indexed with its word pairs (PAIRS_MARK). The
+        count includes deleted documents, and a segment's documents never change: kept per segment."""
+        key = whoosh_internals.segment_key(reader)
+        found = self._has_pairs.get(key)
+        if found is None:
+            found = reader.doc_frequency(*PAIRS_MARK) == reader.doc_count_all() > 0
+            if len(self._has_pairs) > 1024:
+                self._has_pairs.clear()
+            self._has_pairs[key] = found
+        return found
 
     def chunk_bounds(self, reader, fieldname: str, text: str, postings, size: int) -> list[tuple[float, int]]:
         """(highest frequency, shortest length) of each run of `size` postings of a term in one segment

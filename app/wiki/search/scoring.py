@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from app.wiki.search import whoosh_internals
-from app.wiki.search.index import SearchIndex
-from app.wiki.search.whoosh_internals import decode_positions, deleted_documents, posting_arrays
+from app.wiki.search.analysis import word_pairs
+from app.wiki.search.index import PAIR_FIELDS, SearchIndex
+from app.wiki.search.whoosh_internals import decode_positions, deleted_documents, positions_in, posting_arrays
 
 BM25_B, BM25_K1 = 0.75, 1.2
 CHUNK = 32  # postings a block-max bound covers (at 10,000 pages a common word scores ~700 of 9,955)
@@ -224,20 +225,74 @@ class ArrayScorer:
                           scorable=self.searcher.schema[fieldname].scorable, boost=boost)
 
     def phrase(self, node) -> dict[int, float]:
-        """Documents where the words follow each other (stop words are not counted as positions),
-        scored as the sum of the words' scores.
+        """Documents where the words follow each other (stop words are not counted as positions).
+
+        Segments indexed with word pairs (SearchIndex.has_pairs) answer from the pair field: two
+        words are one pair term, scored like a word; longer phrases intersect their pairs' postings,
+        then check the words' positions in those candidates only (holding every pair does not make
+        them adjacent in a row), scored as the sum of the pairs' scores. Other segments (an index
+        built before the pairs) answer from the words' positions (phrase_by_positions)."""
+        words = [word for word in node.words if word]
+        if len(words) < 2:
+            return self.term(node.fieldname, words[0], node.boost) if words else {}
+        pair_field = PAIR_FIELDS.get(node.fieldname)
+        with_pairs = [leaf for leaf in self.leaves if pair_field and self.index.has_pairs(leaf[0])]
+        found = self.phrase_by_pairs(with_pairs, node, pair_field, words) if with_pairs else {}
+        if len(with_pairs) < len(self.leaves):
+            found.update(self.phrase_by_positions([leaf for leaf in self.leaves if leaf not in with_pairs],
+                                                  node, words))
+        return found
+
+    def phrase_by_pairs(self, leaves, node, pair_field: str, words: list[str]) -> dict[int, float]:
+        pairs = word_pairs(words)
+        weights = [self.weight(pair_field, pair, node.boost) for pair in pairs]
+        if any(weight is None for weight in weights):
+            return {}
+        found: dict[int, float] = {}
+        for reader, offset in leaves:
+            postings = [self.index.postings(reader, pair_field, pair) for pair in pairs]
+            order = sorted(range(len(pairs)), key=lambda k: len(postings[k][0]))  # rarest pair first
+            candidates = set(postings[order[0]][0]).intersection(*(postings[k][0] for k in order[1:]))
+            candidates.difference_update(deleted_documents(reader))
+            if len(words) > 2 and candidates:
+                candidates = self.in_a_row(reader, node.fieldname, words, sorted(candidates))
+            if not candidates:
+                continue
+            lengths = self.index.field_lengths(reader, pair_field) if weights[0].scorable else None
+            for docnum in candidates:
+                length = lengths[docnum] if lengths else 0
+                found[offset + docnum] = sum(
+                    weight.score(postings[k][1][bisect_left(postings[k][0], docnum)], length)
+                    for k, weight in enumerate(weights))
+        return found
+
+    @staticmethod
+    def in_a_row(reader, fieldname: str, words: list[str], candidates: list[int]) -> set[int]:
+        """Those of `candidates` (one segment's, sorted) where some position p has word k at p + k for
+        every word k: the words' positions read for these documents only."""
+        positions = [positions_in(reader, fieldname, word, candidates) for word in words]
+        kept = set()
+        for docnum in candidates:
+            starts = set(positions[0].get(docnum, ()))
+            for k in range(1, len(words)):
+                starts &= set(map((-k).__add__, positions[k].get(docnum, ())))
+                if not starts:
+                    break
+            if starts:
+                kept.add(docnum)
+        return kept
+
+    def phrase_by_positions(self, leaves, node, words: list[str]) -> dict[int, float]:
+        """The phrase from the words' positions, scored as the sum of the words' scores.
 
         Segment by segment, each word's postings are read once (numbers, frequencies and encoded
         positions); only documents holding every word have positions decoded, the rarest word's
         first, and a document is dropped as soon as one word cannot follow."""
-        words = [word for word in node.words if word]
-        if len(words) < 2:
-            return self.term(node.fieldname, words[0], node.boost) if words else {}
         weights = [self.weight(node.fieldname, word, node.boost) for word in words]
         if any(weight is None for weight in weights):
             return {}
         found: dict[int, float] = {}
-        for reader, offset in self.leaves:
+        for reader, offset in leaves:
             postings = [posting_arrays(reader, node.fieldname, word, values=True) for word in words]
             order = sorted(range(len(words)), key=lambda k: len(postings[k][0]))  # rarest word first
             candidates = set(postings[order[0]][0]).intersection(*(postings[k][0] for k in order[1:]))

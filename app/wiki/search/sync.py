@@ -25,7 +25,8 @@ from app.extensions import db
 from app.models import Page, Revision, Tag, page_tags
 from app.wiki.search import whoosh_internals
 from app.wiki.search.analysis import plain_text
-from app.wiki.search.index import META_ID, NOTHING_INDEXED, SearchIndex, current_index, meta_fields
+from app.wiki.search.index import (META_ID, NOTHING_INDEXED, PAIR_FIELDS, PAIRS_MARK, SearchIndex, current_index,
+                                   meta_fields)
 from app.wiki.search.parsing import describe
 
 log = logging.getLogger(__name__)
@@ -259,8 +260,11 @@ def is_readable(row) -> bool:
 
 
 def page_fields(row, tags) -> dict:
-    return dict(id=str(row.id), slug=row.slug, title=row.title, title_start=row.title, body=plain_text(row.body),
-                tags=",".join(tags), licence=row.licence_code, visibility=row.visibility, updated=row.updated_at)
+    body = plain_text(row.body)
+    return {"id": str(row.id), "slug": row.slug, "title": row.title, "title_start": row.title, "body": body,
+            PAIR_FIELDS["title"]: row.title, PAIR_FIELDS["body"]: body, PAIRS_MARK[0]: PAIRS_MARK[1],
+            "tags": ",".join(tags), "licence": row.licence_code, "visibility": row.visibility,
+            "updated": row.updated_at}
 
 
 # --- Rebuilding -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ callers use Whoosh's public API and its own scorer instead, slower but correct."
 import functools
 import logging
 import pickle
+from bisect import bisect_left
 from itertools import accumulate
 
 import whoosh
@@ -83,6 +84,43 @@ def posting_arrays(reader, fieldname: str, text: str, values: bool = False) -> t
             encoded.extend(matcher._values)
         matcher._next_block()
     return ids, weights, encoded
+
+
+def positions_in(reader, fieldname: str, text: str, docnums: list[int]) -> dict[int, list[int]]:
+    """The positions of a word in those of `docnums` (sorted, one segment's numbers) that hold it,
+    reading and decoding only the posting blocks that contain one of them (a block's header gives its
+    highest document number): a long phrase verifies its few candidates without reading every block."""
+    if not docnums or (fieldname, text) not in reader:
+        return {}
+    wanted = set(docnums)
+    if not fast_path():
+        ids, _weights, encoded = _posting_arrays_slowly(reader.postings(fieldname, text), values=True)
+        return {docnum: decode_positions(value) for docnum, value in zip(ids, encoded) if docnum in wanted}
+    terms, key = reader._terms, reader._text_to_bytes(fieldname, text)
+    info = terms.term_info(fieldname, key)
+    if info.is_inlined():
+        ids, _weights, encoded = info.inlined_postings()
+        return {docnum: decode_positions(value) for docnum, value in zip(ids, encoded) if docnum in wanted}
+    matcher = terms.matcher(fieldname, key, reader.schema[fieldname].format)
+    if not isinstance(matcher, W3LeafMatcher):
+        ids, _weights, encoded = _posting_arrays_slowly(matcher, values=True)
+        return {docnum: decode_positions(value) for docnum, value in zip(ids, encoded) if docnum in wanted}
+    found, targets, at = {}, docnums, 0
+    while matcher.is_active() and at < len(targets):
+        if matcher._maxid >= targets[at]:  # this block may hold the next target
+            matcher._read_ids()
+            ids = matcher._ids
+            values = None
+            while at < len(targets) and targets[at] <= matcher._maxid:
+                place = bisect_left(ids, targets[at])
+                if place < len(ids) and ids[place] == targets[at]:
+                    if values is None:
+                        matcher._read_values()
+                        values = matcher._values
+                    found[targets[at]] = decode_positions(values[place])
+                at += 1
+        matcher._next_block()
+    return found
 
 
 def _posting_arrays_slowly(matcher, values: bool) -> tuple[list, list, list]:
