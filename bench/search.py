@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.search                 # 10,000 pages, a table
     .venv/bin/python -m bench.search --pages 2000 --json
     .venv/bin/python -m bench.search --folder /tmp/bench   # keep the seeded wiki; run again to reuse it
+    .venv/bin/python -m bench.search --instance <folder> --seed 7   # a wiki bench.seeding made (wiki.db)
 
 Everything happens in a throwaway instance folder (SQLite), deleted at the end unless --folder.
 The text is generated deterministically from a vocabulary of real French words about associations,
@@ -27,6 +28,7 @@ from app.extensions import db
 from app.models import Counter, Page, Revision, Tag, page_tags
 from app.models.taxonomy import seed_licences
 from app.wiki import editing, search
+from app.wiki.search.analysis import TEXT_ANALYZER
 from app.wiki.slugs import slugify
 
 # --- Vocabulary -----------------------------------------------------------------------------------
@@ -297,6 +299,7 @@ def query_sets(generator: TextGenerator, pages: int, rng: random.Random) -> dict
         "rare word": [{"text": w} for w in rare],
         "two words": [{"text": t} for t in two_words],
         "phrase": [{"text": f'"{e}"'} for e in EXPRESSIONS],
+        "phrase of 3+ words": [{"text": f'"{e}"'} for e in EXPRESSIONS if len(list(TEXT_ANALYZER(e))) > 2],
         "tag filter": [{"text": rng.choice(common), "tag": rng.choice(TAGS[:20])} for _ in range(40)],
         "tag only": [{"text": "", "tag": t} for t in TAGS[:20]],
         "misspelt word": [{"text": misspell(w, rng)} for w in rng.sample(by_frequency[:400], 30)],
@@ -356,12 +359,15 @@ def measure_edits(generator: TextGenerator, pages: int, edits: int, rng: random.
     return summary(samples)
 
 
-def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path) -> dict:
-    """Seed and index a wiki in `folder` (or reuse the one a previous --folder run left), then time it."""
+def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path, instance: Path | None = None) -> dict:
+    """Seed and index a wiki in `folder` (or reuse the one a previous --folder run left), then time it.
+    `instance`: an instance folder seeded already (bench.seeding: wiki.db and search-index inside)."""
     generator = TextGenerator(seed_value)
     rng = random.Random(seed_value + 1)
-    app = create_app({"WIKI_INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "WIKI_MODERATION": "open"})
+    instance_path = instance or folder / "instance"
+    database = instance / "wiki.db" if instance else folder / "bench.db"
+    app = create_app({"WIKI_INSTANCE_PATH": str(instance_path), "SECRET_KEY": "bench",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WIKI_MODERATION": "open"})
     with app.app_context():
         seeded = rebuilt = indexed = None
         db.create_all()
@@ -377,7 +383,7 @@ def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path) -> 
         figures = {
             "pages": pages, "words_per_page": words, "indexed": indexed,
             "seed_seconds": seeded, "rebuild_seconds": rebuilt,
-            "index_megabytes": round(sum(f.stat().st_size for f in (folder / "instance" / "search-index").iterdir())
+            "index_megabytes": round(sum(f.stat().st_size for f in (instance_path / "search-index").iterdir())
                                      / 1e6, 1),
             "queries (visitor)": measure_queries(sets, member=False, repeats=repeats),
             "common word, no posting list kept": measure_cold(sets["common word"], member=False),
@@ -415,11 +421,13 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="times each query is run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--folder", type=Path, help="seed here and keep it; a second run reuses it (same options)")
+    parser.add_argument("--instance", type=Path, help="time this seeded instance folder (wiki.db, search-index) "
+                                                      "instead; its pages are edited (30 edits)")
     args = parser.parse_args(argv)
     folder = args.folder or Path(tempfile.mkdtemp(prefix="gare-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        figures = run(args.pages, args.words, args.seed, args.repeats, folder)
+        figures = run(args.pages, args.words, args.seed, args.repeats, folder, args.instance)
     finally:
         if args.folder is None:
             shutil.rmtree(folder, ignore_errors=True)
