@@ -17,6 +17,9 @@ BUSY_TIMEOUT_MS = 10_000
 # kept up to 2 MB of pages the OS already caches. 512 KiB holds the indexes' upper pages; page views
 # measured no slower in CPU time at 2,000 pages (docs/architecture.md, "Worker memory").
 CACHE_KIB = 512
+# ANALYZE reads about this many rows of each index (PRAGMA analysis_limit): enough for the planner to
+# see that `deleted` or `event_start` tell few pages apart; 7 ms at 10,000 pages instead of 20.
+ANALYSIS_ROWS = 1000
 
 
 def init_app(app: Flask) -> None:
@@ -76,3 +79,18 @@ def begin_write(page=None) -> None:
         model = type(page)
         session.execute(sa.select(model.id).where(model.id == page.id).with_for_update())
         session.expire(page)
+
+
+def refresh_planner_statistics(engine) -> None:
+    """SQLite: ANALYZE, so the query planner knows how selective each index is. Without sqlite_stat1 it
+    takes any index matching an equality as selective: at 10,000 pages the portal's recently updated
+    pages walked ix_pages_deleted (every live page) and sorted them, 12.5 ms, instead of reading the
+    first rows of ix_pages_updated_at, 0.03 ms. Run at each start (app.startup), before any worker
+    opens a connection; an empty table gets no statistics (the planner's defaults), so a new wiki
+    gains them as it grows, at its next start. PostgreSQL: nothing (its autovacuum analyses)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()

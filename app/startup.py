@@ -11,6 +11,7 @@ from flask import Flask
 
 from app import create_app
 from app.config import instance_path_from_env
+from app.database import refresh_planner_statistics
 from app.extensions import db
 from app.wiki import setup
 
@@ -50,6 +51,8 @@ def check_database(app: Flask) -> None:
         url = db.engine.url.render_as_string(hide_password=True)
         try:
             db.session.execute(sa.text("SELECT 1"))
+            db.session.remove()
+            refresh_planner_statistics(db.engine)  # before any worker plans a query
         except (sa.exc.SQLAlchemyError, OSError) as error:
             raise StartupError(f"Cannot reach the database {url} ({first_line(getattr(error, 'orig', None) or error)}). "
                                "Check DATABASE_URL and that the database server is running.") from None

@@ -1,0 +1,82 @@
+"""SQLite's planner statistics (app.database.refresh_planner_statistics, run at each start): with them the
+portal's recently updated pages are the first rows of ix_pages_updated_at, not every live page sorted.
+
+Always on a SQLite file of its own (the statistics are SQLite's; PostgreSQL's autovacuum keeps its own)."""
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.database import refresh_planner_statistics
+from app.extensions import db
+from app.models.taxonomy import seed_licences
+from app.startup import start
+from app.wiki import editing, pages
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    app = create_app({"TESTING": True, "WIKI_INSTANCE_PATH": str(tmp_path / "instance"),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wiki.db'}", "SECRET_KEY": "test"})
+    with app.app_context():
+        db.create_all()
+        seed_licences()
+        for number in range(60):
+            editing.create_page(title=f"Fiche {number}", body=f"Texte {number}", author_label="t", publish_now=True)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def plan_of_recently_updated() -> list[str]:
+    """The query plan of the portal's recently updated pages, as pages.recently_updated sends it."""
+    sent = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        pages.recently_updated(member=False)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+    statement, parameters = next((s, p) for s, p in sent if "ORDER BY pages.updated_at DESC" in s)
+    with db.engine.connect() as connection:
+        return [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+
+
+def latest_titles() -> set[str]:
+    return {page.title for page in pages.recently_updated(member=False, limit=10)}
+
+
+def test_statistics_let_the_portal_read_the_latest_pages_from_their_index(sqlite_app):
+    latest = latest_titles()
+    without = plan_of_recently_updated()
+    assert any("TEMP B-TREE FOR ORDER BY" in step for step in without), without  # every live page, sorted
+
+    refresh_planner_statistics(db.engine)
+
+    with db.engine.connect() as connection:
+        tables = {row[0] for row in connection.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+    assert {"pages", "revisions"} <= tables
+    db.engine.dispose()  # connections opened after the statistics plan with them (as workers forked after start)
+    with_statistics = plan_of_recently_updated()
+    assert with_statistics == ["SCAN pages USING INDEX ix_pages_updated_at"], with_statistics
+    assert latest_titles() == latest == {f"Fiche {number}" for number in range(50, 60)}
+
+
+def test_the_start_refreshes_them(sqlite_app, tmp_path):
+    with sqlite_app.app_context():
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM sqlite_stat1") if has_statistics(connection) else None
+    started = start({"WIKI_INSTANCE_PATH": str(tmp_path / "instance"),
+                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wiki.db'}", "SECRET_KEY": "test"})
+    with started.app_context(), db.engine.connect() as connection:
+        counted = connection.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_pages_updated_at'").scalar()
+    assert counted is not None and counted.split()[0] == "60"
+
+
+def has_statistics(connection) -> bool:
+    return connection.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar() == 1
