@@ -29,7 +29,7 @@ def edit(slug):
     """The editor; a POST saves, merging or returning the text on a conflict. A missing page is created."""
     if (response := canonical_slug_or_redirect(slug)) is not None:
         return response
-    page, redirected = pages.find_page(slug)
+    page, redirected = editing.find_page_to_save(slug) if request.method == "POST" else pages.find_page(slug)
     if page is not None and not page.deleted and can(current_user, "view", page):
         return edit_existing(checked_page(page, redirected, "edit"))
     require(current_user, "create")
@@ -66,7 +66,8 @@ def edit_existing(page):
 
 def close_editor(page, saved: editing.SaveResult | None = None):
     """Back to the page; the editor's presence ends at once (others stop seeing it)."""
-    presence.leave(page, user=current_actor(), key=request.form.get("editor_key"))
+    if key := request.form.get("editor_key"):  # none (a form sent without script): no presence to end, and
+        presence.leave(page, user=current_actor(), key=key)  # the member is not read again after the commit
     return after_save(page, saved)
 
 
