@@ -169,12 +169,11 @@ def existing_slugs(slugs: set[str]) -> set[str]:
     if not slugs:
         return set()
     # `deleted` checked here, not in SQL: with it SQLite walked the index on `deleted`, every live page
-    # (0.7 ms a render at 10,000 pages), instead of looking the few slugs up.
-    live = [slug for slug, deleted in db.session.execute(sa.select(Page.slug, Page.deleted)
-                                                         .where(Page.slug.in_(slugs))) if not deleted]
-    moved = db.session.scalars(sa.select(Redirect.slug).join(Page, Page.id == Redirect.page_id)
-                               .where(Redirect.slug.in_(slugs), Page.deleted.is_(False)))
-    return set(live) | set(moved)
+    # (0.7 ms a render at 10,000 pages), instead of looking the few slugs up. One statement for both.
+    live = sa.select(Page.slug, Page.deleted).where(Page.slug.in_(slugs))
+    moved = (sa.select(Redirect.slug, Page.deleted).join(Page, Page.id == Redirect.page_id)
+             .where(Redirect.slug.in_(slugs)))
+    return {slug for slug, deleted in db.session.execute(live.union_all(moved)) if not deleted}
 
 
 def as_plain_text(text: str) -> str:

@@ -41,6 +41,8 @@ def add_revision(page: Page, *, title: str, body: str, summary: str, author, aut
 def update_links(page: Page, body: str) -> None:
     """Record the page's outgoing wiki links (backlinks, red links, cache invalidation)."""
     targets = wiki_link_targets(body)
+    if set(db.session.scalars(sa.select(Link.to_slug).where(Link.from_page_id == page.id))) == targets:
+        return  # most edits keep their links: one statement instead of a delete and an insert
     db.session.execute(sa.delete(Link).where(Link.from_page_id == page.id))
     if targets:
         db.session.execute(sa.insert(Link), [{"from_page_id": page.id, "to_slug": s} for s in sorted(targets)])
