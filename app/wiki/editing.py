@@ -16,7 +16,7 @@ from app.models import Licence, Page, Redirect, Revision, utcnow
 from app.wiki import journal, licensing, moderation, tagging
 from app.wiki.errors import EditConflict, InvalidInput, InvalidSlug, NothingChanged, PageExists
 from app.wiki.merging import merge_texts
-from app.wiki.pages import find_page, get_revision, page_slugs
+from app.wiki.pages import find_page, get_revision, page_slugs, with_tags
 from app.wiki.render_limits import too_complex
 from app.wiki.rendering import render_markdown
 from app.wiki.sessions import NO_EVENT, Event
@@ -118,6 +118,15 @@ def find_page_to_save(slug: str) -> tuple[Page | None, bool]:
     return (page, False) if page is not None else find_page(slug)
 
 
+def read_again_to_save(page: Page) -> None:
+    """Once the write lock is taken (begin_write left the page's attributes to reload): the page, its
+    head and its tags, which a publish replaces, in one statement instead of one as each is touched."""
+    page_id = sa.inspect(page).identity[0]  # page.id would reload the page first
+    db.session.execute(with_tags(sa.select(Page)).where(Page.id == page_id)
+                       .options(sa.orm.joinedload(Page.head), sa.orm.contains_eager(Page.tags))
+                       .execution_options(populate_existing=True)).unique().all()
+
+
 def licence_code(code: str | None) -> str:
     code = code or current_app.config["WIKI_DEFAULT_LICENCE"]
     if db.session.get(Licence, code) is None:
@@ -135,6 +144,7 @@ def save_edit(page: Page, *, title: str, body: str, summary: str = "", author=No
     title, body, summary = clean_title(title), clean_body(body), clean_summary(summary)
     html = str(render_markdown(body))  # before the write lock: other savers do not wait for rendering
     begin_write(page)
+    read_again_to_save(page)
     head = page.head
     tags = head.tags if tags is None else tagging.normalise_tag_field(tags)
     licence = licence or head.licence_code or page.licence_code
