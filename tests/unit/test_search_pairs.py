@@ -60,13 +60,17 @@ PHRASES = ['"assemblée générale"', '"assemblée générale extraordinaire"', 
            '"assemblée générale" -statuts', '"maison culture" OR "assemblée générale"']
 
 
+@pytest.mark.parametrize("share", [scoring.WHOLE_LIST_SHARE, 0])  # 0: positions read block by block
 @pytest.mark.parametrize("text", PHRASES)
-def test_pairs_find_exactly_what_positions_find(assemblies, positional_calls, text):
+def test_pairs_find_exactly_what_positions_find(assemblies, positional_calls, monkeypatch, share, text):
+    monkeypatch.setattr(scoring, "WHOLE_LIST_SHARE", share)
     assert scored_docs(text) == whoosh_docs(text)
     assert positional_calls == []  # every segment of this index has its pairs
 
 
-def test_two_pairs_not_in_a_row_are_not_the_phrase(assemblies):
+@pytest.mark.parametrize("share", [scoring.WHOLE_LIST_SHARE, 0])
+def test_two_pairs_not_in_a_row_are_not_the_phrase(assemblies, monkeypatch, share):
+    monkeypatch.setattr(scoring, "WHOLE_LIST_SHARE", share)
     assert slugs('"assemblée générale extraordinaire"') == ["assemblee-generale-extraordinaire"]
     assert set(slugs('"générale extraordinaire"')) == {"assemblee-generale-extraordinaire", "deux-paires"}
 

@@ -22,6 +22,9 @@ from app.wiki.search.whoosh_internals import decode_positions, deleted_documents
 BM25_B, BM25_K1 = 0.75, 1.2
 CHUNK = 32  # postings a block-max bound covers (at 10,000 pages a common word scores ~700 of 9,955)
 MIN_CHUNKED_POSTINGS = 1024  # shorter lists are scored whole
+# A long phrase's candidates (documents holding all its pairs) at least 1/8 of its rarest word's
+# postings: read the words' whole lists (as many blocks would be read one by one anyway).
+WHOLE_LIST_SHARE = 8
 
 
 def scores(searcher, index: SearchIndex, parsed, *, limit: int, hidden: set[int],
@@ -269,13 +272,21 @@ class ArrayScorer:
     @staticmethod
     def in_a_row(reader, fieldname: str, words: list[str], candidates: list[int]) -> set[int]:
         """Those of `candidates` (one segment's, sorted) where some position p has word k at p + k for
-        every word k: the words' positions read for these documents only."""
+        every word k. Few candidates: the words' positions are read for them only (positions_in).
+        Candidates in most of the rarest word's blocks: its whole lists are read at once instead
+        (as phrase_by_positions does, cheaper than block by block), the rarest word decoded first."""
+        sizes = [reader.doc_frequency(fieldname, word) for word in words]
+        order = sorted(range(len(words)), key=sizes.__getitem__)
+        if len(candidates) * WHOLE_LIST_SHARE >= sizes[order[0]]:
+            postings = [posting_arrays(reader, fieldname, word, values=True) for word in words]
+            return {docnum for docnum in candidates if adjacent_at(postings, order, docnum) is not None}
         positions = [positions_in(reader, fieldname, word, candidates) for word in words]
         kept = set()
         for docnum in candidates:
-            starts = set(positions[0].get(docnum, ()))
-            for k in range(1, len(words)):
-                starts &= set(map((-k).__add__, positions[k].get(docnum, ())))
+            starts = None
+            for k in order:
+                shifted = set(map((-k).__add__, positions[k].get(docnum, ())))
+                starts = shifted if starts is None else starts & shifted
                 if not starts:
                     break
             if starts:
