@@ -111,9 +111,9 @@ def create_page(*, title: str, body: str, summary: str = "", author=None, author
 
 def find_page_to_save(slug: str) -> tuple[Page | None, bool]:
     """pages.find_page for a save: the page and its head only, none of a view's loads (the published
-    revision and both authors joined, the licence, the tags: 2 ms of a save at 10,000 pages). They are
-    read again after the write lock anyway (begin_write ends the read snapshot), and with the same loads.
-    A slug that is not a page's (an old name, or none) is found as find_page finds it."""
+    revision and both authors joined, the licence, the tags: 2 ms of a save at 10,000 pages), which the
+    lock read again anyway (begin_write ends the read snapshot; read_again_to_save reads what a save
+    needs). A slug that is not a page's (an old name, or none) is found as find_page finds it."""
     page = db.session.scalar(sa.select(Page).where(Page.slug == slug).options(sa.orm.joinedload(Page.head)))
     return (page, False) if page is not None else find_page(slug)
 
