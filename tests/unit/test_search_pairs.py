@@ -46,7 +46,8 @@ def positional_calls(monkeypatch):
 @pytest.fixture
 def assemblies(ctx):
     create("Assemblée générale extraordinaire", "L'assemblée générale extraordinaire vote les statuts.")
-    create("Deux paires", "L'assemblée générale a voté. Puis une séance générale extraordinaire.")  # not in a row
+    # Both pairs of "assemblée générale extraordinaire", not in a row:
+    create("Deux paires", "L'assemblée générale a voté. Puis une séance générale extraordinaire.")
     create("Assemblée générale", "Les assemblées générales ordinaires, chaque année.")
     create("Maison de la culture", "La maison de la culture ouvre le samedi.")
     create("Culture et maison", "La culture sans maison, la maison sans culture.")
