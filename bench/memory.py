@@ -1,7 +1,7 @@
 """Worker memory (issue 16): a seeded wiki served by gunicorn with 2 workers and the project's
 gunicorn.conf.py, loaded, then each worker's RSS and private memory, and where the RSS is: anonymous
-memory (Python's arenas and the C heap) or files (the libraries' code; the database and the search
-index are read, not mapped, so the OS's page cache holding them is in no worker's RSS).
+mappings (Python's 1 MiB arenas, large buffers), the C heap, or files (the libraries' code; the database
+and the search index are read, not mapped, so the OS's page cache holding them is in no worker's RSS).
 
     python -m bench.memory --pages 2000 [--instance DIR]   # DIR kept and reused when it exists
     python -m bench.memory --pages 10000 --instance DIR --full [--duration 5] [--edits 100]
@@ -10,7 +10,7 @@ index are read, not mapped, so the OS's page cache holding them is in no worker'
 The quick probe (default) is much lighter than `make bench`: a few hundred page views, the searches,
 the portal, the agenda, history and diff, as a visitor then as a member. What grows a worker most is
 rendering many different pages (each page once, as bench.wiki's warm-up does), so at 10,000 pages the
-quick probe ends several MB below the full bench. --full runs bench.wiki's load itself: every page
+quick probe ended 5 MB below --full (RSS 79 against 85 MB). --full runs bench.wiki's load itself: every page
 viewed once by a visitor and once by the member, each of its URLs for --duration seconds with wrk, the
 member's random views, then --edits saves, and prints the memory after each phase; its last figures
 are the ones to compare with `make bench` (the figures compare changes, not machines).
