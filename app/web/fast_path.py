@@ -168,7 +168,9 @@ def request_id_header(environ) -> tuple[str, str]:
     return REQUEST_ID_HEADER, request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
 
 
-@functools.lru_cache(maxsize=4096)  # a pure function of the path, asked by both paths on every view
+# A pure function of the path, asked by both paths on every view (3.7 µs a miss): 512 paths, not 4,096
+# (1.1 MB per worker at 10,000 pages, for a hit rate of 40 % on views spread over every page).
+@functools.lru_cache(maxsize=512)
 def page_slug(path: str) -> str | None:
     """The slug of `/wiki/<slug>` when it is canonical (else Flask redirects or answers 400), or None."""
     slug = path[len(PAGE_PREFIX):]
