@@ -359,15 +359,18 @@ def measure_edits(generator: TextGenerator, pages: int, edits: int, rng: random.
     return summary(samples)
 
 
-def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path, instance: Path | None = None) -> dict:
+def run(pages: int, words: int, seed_value: int, repeats: int, folder: Path, instance: Path | None = None,
+        database_url: str | None = None) -> dict:
     """Seed and index a wiki in `folder` (or reuse the one a previous --folder run left), then time it.
-    `instance`: an instance folder seeded already (bench.seeding: wiki.db and search-index inside)."""
+    `instance`: an instance folder seeded already (bench.seeding: wiki.db and search-index inside, or
+    its search-index with the wiki in the PostgreSQL database at `database_url`)."""
     generator = TextGenerator(seed_value)
     rng = random.Random(seed_value + 1)
     instance_path = instance or folder / "instance"
     database = instance / "wiki.db" if instance else folder / "bench.db"
     app = create_app({"WIKI_INSTANCE_PATH": str(instance_path), "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "WIKI_MODERATION": "open"})
+                      "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{database}",
+                      "WIKI_MODERATION": "open"})
     with app.app_context():
         seeded = rebuilt = indexed = None
         db.create_all()
@@ -423,11 +426,13 @@ def main(argv=None) -> int:
     parser.add_argument("--folder", type=Path, help="seed here and keep it; a second run reuses it (same options)")
     parser.add_argument("--instance", type=Path, help="time this seeded instance folder (wiki.db, search-index) "
                                                       "instead; its pages are edited (30 edits)")
+    parser.add_argument("--database-url", default=None,
+                        help="with --instance: the wiki's PostgreSQL database (bench.wiki --keep at 100,000 pages)")
     args = parser.parse_args(argv)
     folder = args.folder or Path(tempfile.mkdtemp(prefix="gare-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        figures = run(args.pages, args.words, args.seed, args.repeats, folder, args.instance)
+        figures = run(args.pages, args.words, args.seed, args.repeats, folder, args.instance, args.database_url)
     finally:
         if args.folder is None:
             shutil.rmtree(folder, ignore_errors=True)

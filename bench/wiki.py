@@ -138,10 +138,13 @@ def serial_view_ms(port: int, paths: list[str], count: int, rng, cookie: str = "
 
 
 def run(pages: int, duration: float, connections: int, edits: int, revisions: int | None = None,
-        database_url: str | None = None, skip_search: bool = False, sample: int | None = None) -> dict:
-    folder = Path(tempfile.mkdtemp(prefix="gare-bench-"))
+        database_url: str | None = None, skip_search: bool = False, sample: int | None = None,
+        keep: Path | None = None) -> dict:
+    """`keep`: seed into this folder's `instance` and leave it there (its search index, and its database
+    when SQLite), so bench.search can time the same wiki in process afterwards."""
+    folder = keep / f"{pages}" if keep else Path(tempfile.mkdtemp(prefix="gare-bench-"))
     instance = folder / "instance"
-    instance.mkdir()
+    instance.mkdir(parents=True)
     started = time.perf_counter()
     data = seed_wiki(instance, pages, revisions=revisions, database_url=database_url, index=not skip_search)
     seeded = time.perf_counter() - started
@@ -199,7 +202,8 @@ def run(pages: int, duration: float, connections: int, edits: int, revisions: in
     finally:
         wiki.stop()
         floor.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
     floor_rps = (results["floor"]["rps"] + results["floor_after"]["rps"]) / 2
     results["floor_rps"] = floor_rps
     for figures in results["endpoints"].values():
@@ -247,12 +251,14 @@ def main(argv=None) -> int:
                         help="visit this many pages at random, not all (warming 100,000 renders takes long)")
     parser.add_argument("--skip-search", action="store_true",
                         help="do not build the search index (seeding time and page views only)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="seed into DIR/<pages>/instance and keep it (for bench.search --instance)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     everything = []
     for pages in args.pages:
         results = run(pages, args.duration, args.connections, args.edits, args.revisions, args.database_url,
-                      args.skip_search, args.sample)
+                      args.skip_search, args.sample, args.keep)
         everything.append(results)
         if not args.json:
             print_table(results)
