@@ -17,7 +17,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
-from app.wiki.search import whoosh_internals
+from app.wiki.search import bitsets, whoosh_internals
 from app.wiki.search.analysis import PAIR_ANALYZER, TEXT_ANALYZER, prefix_analyzer
 from app.wiki.search.parsing import describe, make_parser
 
@@ -33,6 +33,8 @@ MAX_KNOWN_TITLES = 4096  # titles kept per view for search as you type (a few hu
 # a word in most pages costs milliseconds to unpickle from Whoosh's blocks, a rare word microseconds.
 MAX_CACHED_POSTINGS = 262_144
 MIN_CACHED_POSTINGS = 1024
+# The bits of those lists' documents (bitsets.py), kept the same way: N/8 bytes a list and segment.
+MAX_KEPT_BITS_BYTES = 2_000_000
 # The pair field of each phrase field: every two adjacent words as one term, frequencies only.
 PAIR_FIELDS = {"title": "title_pairs", "body": "body_pairs"}
 # Every document written by this code holds this term, the meta document too. A segment whose every
@@ -84,6 +86,8 @@ class SearchIndex:
         self._has_pairs: dict = {}
         self._postings: OrderedDict[tuple, tuple[array, array]] = OrderedDict()  # least recently used first
         self._postings_size = 0
+        self._bits: OrderedDict[tuple, tuple[int, int]] = OrderedDict()  # term_segment_bits, least recently used first
+        self._bits_size = 0
         self._postings_lock = threading.Lock()
         self._behind = threading.Event()  # set after a commit changed pages (see sync.schedule_catch_up)
 
@@ -197,22 +201,51 @@ class SearchIndex:
             view["watermark"] = (searcher.document(id=META_ID) or {}).get("watermark", NOTHING_INDEXED)
         return view["watermark"]
 
-    def tagged(self, searcher) -> dict[str, set[int]]:
-        """The documents of each tag in this searcher's view of the index, read once per view."""
+    def live(self, searcher) -> int:
+        """The documents of this view not deleted, as bits (bitsets.py), read once per view."""
+        view = self._view(searcher)
+        if "live" not in view:
+            deleted = [offset + docnum for reader, offset in searcher.reader().leaf_readers()
+                       for docnum in whoosh_internals.deleted_documents(reader)]
+            size = searcher.doc_count_all()
+            view["live"] = bitsets.below(size) & ~bitsets.from_numbers(deleted, size)
+        return view["live"]
+
+    def term_bits(self, searcher, fieldname: str, text: str) -> int:
+        """The live documents holding a term, as bits: each segment's bits kept (term_segment_bits)."""
+        found = 0
+        for reader, offset in searcher.reader().leaf_readers():
+            bits = self.term_segment_bits(reader, fieldname, text)
+            if bits:
+                found |= bits << offset
+        return found & self.live(searcher)
+
+    def tagged(self, searcher) -> dict[str, int]:
+        """The documents of each tag in this searcher's view of the index, as bits, read once per view
+        (N/8 bytes a tag: 12.5 kB at 100,000 pages, where a set of a tag's thousands cost 100 kB+)."""
         view = self._view(searcher)
         if "tagged" not in view:
-            view["tagged"] = {tag: whoosh_internals.term_documents(searcher, "tags", tag)
+            view["tagged"] = {tag: self.term_bits(searcher, "tags", tag)
                               for tag in searcher.reader().field_terms("tags")}
         return view["tagged"]
 
     def hidden(self, searcher, member: bool) -> set[int]:
-        """The documents a reader must never get: the meta document, members-only pages for visitors."""
+        """The documents a reader must never get: the meta document, members-only pages for visitors.
+        A set: it is small, and hot loops test membership in it."""
         view = self._view(searcher)
         if "hidden" not in view:
             view["hidden"] = {visibility: whoosh_internals.term_documents(searcher, "visibility", visibility)
                               for visibility in ("meta", "members")}
         hidden = view["hidden"]
         return hidden["meta"] if member else hidden["meta"] | hidden["members"]
+
+    def hidden_bits(self, searcher, member: bool) -> int:
+        """hidden() as bits, read once per view."""
+        view = self._view(searcher)
+        key = ("hidden bits", member)
+        if key not in view:
+            view[key] = bitsets.from_numbers(self.hidden(searcher, member), searcher.doc_count_all())
+        return view[key]
 
     def titles(self, searcher, docnums) -> dict[int, tuple[str, str]]:
         """(slug, title) of these documents, each read once per view: search as you type asks for
@@ -265,6 +298,28 @@ class SearchIndex:
             self._bounds[key] = found
         return found
 
+    def term_segment_bits(self, reader, fieldname: str, text: str) -> int:
+        """The documents of one segment holding a term, deleted ones included, as bits (local numbers).
+        Built from the postings and kept like them when the list is long (a segment never changes);
+        least recently used dropped past MAX_KEPT_BITS_BYTES."""
+        key = (whoosh_internals.segment_key(reader), fieldname, text)
+        with self._postings_lock:
+            kept = self._bits.get(key)
+            if kept is not None:
+                self._bits.move_to_end(key)
+                return kept[0]
+        ids = self.postings(reader, fieldname, text)[0]
+        found = bitsets.from_numbers(ids, reader.doc_count_all()) if len(ids) else 0
+        if len(ids) >= MIN_CACHED_POSTINGS:
+            with self._postings_lock:
+                if key not in self._bits:
+                    self._bits[key] = found, reader.doc_count_all() // 8 + 1
+                    self._bits_size += self._bits[key][1]
+                    while self._bits_size > MAX_KEPT_BITS_BYTES:
+                        _key, (_dropped, size) = self._bits.popitem(last=False)
+                        self._bits_size -= size
+        return found
+
     def postings(self, reader, fieldname: str, text: str):
         """(document numbers, term frequencies) of a term in one segment, deleted documents included
         (whoosh_internals.posting_arrays). Long lists are kept decoded, least recently used dropped
@@ -296,6 +351,8 @@ class SearchIndex:
             self._postings.clear()
             self._postings_size = 0
             self._bounds.clear()
+            self._bits.clear()
+            self._bits_size = 0
 
 
 def current_index() -> SearchIndex:

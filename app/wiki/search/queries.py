@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from whoosh import query as wq
 
 from app.wiki.errors import QueryError, SearchUnavailable, WikiError
-from app.wiki.search import scoring
+from app.wiki.search import bitsets, scoring, whoosh_internals
 from app.wiki.search.analysis import PREFIX_MAX, folded_words
 from app.wiki.search.excerpts import did_you_mean, positive_terms
 from app.wiki.search.index import current_index
@@ -68,21 +68,38 @@ def run_query(searcher, parsed, request: SearchResults, member: bool) -> SearchR
     index = current_index()
     wanted = (request.page - 1) * request.per_page + request.per_page
     hidden = index.hidden(searcher, member)
-    within = index.tagged(searcher).get(request.tag, set()) if request.tag else None
-    top = scoring.top_scores(searcher, index, parsed, wanted=wanted, hidden=hidden, within=within)
-    if top is not None:  # a common word: every match, but only the ones that can rank scored
-        matched, found = top
-        scored = found.keys() & matched
-    else:
-        found = scoring.scores(searcher, index, parsed, limit=wanted, hidden=hidden, within=within)
-        matched = scored = found.keys() - hidden
-        if within is not None:
-            matched = scored = matched & within
-    ranked = heapq.nlargest(wanted, sorted(scored), key=found.__getitem__)  # ties: lower docnum first
+    within = index.tagged(searcher).get(request.tag, 0) if request.tag else None
+    matched, ranked = ranked_matches(searcher, parsed, wanted, member, within)
     highlight = positive_terms(parsed, "body")
     hits = [make_hit(searcher.stored_fields(docnum), highlight) for docnum in ranked[wanted - request.per_page:]]
-    return replace(request, hits=hits, total=len(matched), facets=tag_facets(index.tagged(searcher), matched, documents=searcher.doc_count_all()),
+    return replace(request, hits=hits, total=matched.bit_count(), facets=tag_facets(index.tagged(searcher), matched),
                    suggestion=did_you_mean(searcher, request.text, hidden) if request.text else None)
+
+
+def ranked_matches(searcher, parsed, wanted: int, member: bool, within: int | None) -> tuple[int, list[int]]:
+    """(every match this reader may see, as bits; the best `wanted` of them, best first, ties by lower
+    document number). Bits (bitsets.py): the total is their bit count and each facet the bit count
+    of an AND with its tag, in C however many pages match."""
+    index = current_index()
+    hidden_bits = index.hidden_bits(searcher, member)
+    if isinstance(parsed, wq.Every) and whoosh_internals.fast_path():  # a tag alone: every score is 1.0
+        matched = index.live(searcher) & ~hidden_bits
+        matched = matched if within is None else matched & within
+        return matched, bitsets.lowest(matched, wanted)
+    top = scoring.top_scores(searcher, index, parsed, wanted=wanted, hidden_bits=hidden_bits, within=within)
+    if top is not None:  # a common word: every match, but only the ones that can rank scored
+        matched, found = top
+        return matched, heapq.nlargest(wanted, sorted(found), key=found.__getitem__)
+    hidden = index.hidden(searcher, member)
+    found = scoring.scores(searcher, index, parsed, limit=wanted, hidden=hidden, within=within)
+    matched = bitsets.from_numbers(found, searcher.doc_count_all()) & ~hidden_bits
+    if within is None:
+        scored = found.keys() - hidden
+    else:
+        matched &= within
+        visible = bitsets.Lookup(matched, searcher.doc_count_all())
+        scored = [docnum for docnum in found if docnum in visible]
+    return matched, heapq.nlargest(wanted, sorted(scored), key=found.__getitem__)
 
 
 # --- Search as you type ---------------------------------------------------------------------------

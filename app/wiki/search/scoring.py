@@ -16,6 +16,7 @@ from whoosh import query as wq
 
 from app.wiki.search import whoosh_internals
 from app.wiki.search.analysis import word_pairs
+from app.wiki.search.bitsets import Lookup, members
 from app.wiki.search.index import PAIR_FIELDS, SearchIndex
 from app.wiki.search.whoosh_internals import decode_positions, deleted_documents, positions_in, posting_arrays
 
@@ -28,25 +29,27 @@ WHOLE_LIST_SHARE = 8
 
 
 def scores(searcher, index: SearchIndex, parsed, *, limit: int, hidden: set[int],
-           within: set[int] | None = None) -> dict[int, float]:
+           within: int | None = None) -> dict[int, float]:
     """Global document number -> score for the documents matching `parsed`.
 
     Every match is in the answer; the bulk scorer scores them all, Whoosh's scorer (the fallback)
-    scores the best `limit` outside `hidden` and inside `within` (if given) and gives the others zero."""
+    scores the best `limit` outside `hidden` and inside `within` (bits, if given) and gives the others zero."""
     if whoosh_internals.fast_path():
         found = ArrayScorer(searcher, index).evaluate(parsed)
         if found is not None:
             return found
-    return whoosh_scores(searcher, parsed, limit=limit, hidden=hidden, within=within)
+    return whoosh_scores(searcher, parsed, limit=limit, hidden=hidden,
+                         within=members(within) if within is not None else None)
 
 
-def top_scores(searcher, index: SearchIndex, parsed, *, wanted: int, hidden: set[int],
-               within: set[int] | None = None) -> tuple[set[int], dict[int, float]] | None:
-    """For one word on a long posting list (a common word): (every match this reader may see, the
-    scores of enough of them to rank the best `wanted`, exactly as `scores` would). None: use `scores`."""
+def top_scores(searcher, index: SearchIndex, parsed, *, wanted: int, hidden_bits: int,
+               within: int | None = None) -> tuple[int, dict[int, float]] | None:
+    """For one word on a long posting list (a common word): (every match this reader may see, as
+    bits, and the scores of enough of them to rank the best `wanted`, exactly as `scores` would; all
+    are matches). `hidden_bits`, `within`: bits (bitsets.py). None: use `scores`."""
     if not whoosh_internals.fast_path():
         return None
-    return ArrayScorer(searcher, index).top_word(parsed, wanted, hidden, within)
+    return ArrayScorer(searcher, index).top_word(parsed, wanted, hidden_bits, within)
 
 
 def whoosh_scores(searcher, parsed, *, limit: int, hidden: set[int],
@@ -146,13 +149,16 @@ class ArrayScorer:
                 found.pop(offset + docnum, None)
         return found
 
-    def top_word(self, node, wanted: int, hidden: set[int], within: set[int] | None):
+    def top_word(self, node, wanted: int, hidden_bits: int, within: int | None):
         """A word in one or two fields (what the parser makes of one word: title and body) whose longest
         posting list is scored by chunks of CHUNK postings, best bound first (block-max): a chunk's
         bound is the score of its highest frequency in its shortest document (BM25F grows with the
         one, falls with the other, and so do rounded floats), and chunks stop once the `wanted`-th
         best visible score is above the next bound. Every match still counts (total, facets): only
-        scoring is skipped. The other field is scored whole (titles: few postings)."""
+        scoring is skipped. The other field is scored whole (titles: few postings).
+
+        The matches are bits (bitsets.py; `hidden_bits`, `within`: bits too): at 100,000 pages a set
+        of them cost more than the scoring this skips. Returns (matches as bits, scores)."""
         terms = [node] if isinstance(node, wq.Term) else list(node.subqueries) if isinstance(node, wq.Or) else []
         if not 1 <= len(terms) <= 2 or not all(isinstance(term, wq.Term) for term in terms):
             return None  # two parts: a sum in either order is the same float, so ties rank as `scores` does
@@ -170,17 +176,16 @@ class ArrayScorer:
             return None
         (term, weight), others, lists = parts[longest], parts[:longest] + parts[longest + 1:], lists[longest]
         other = self.term(others[0][0].fieldname, others[0][0].text, others[0][0].boost) if others else {}
-        matched = set()
-        for (reader, offset), (ids, _weights) in zip(self.leaves, lists):
-            matched.update(map(offset.__add__, ids) if offset else ids)
-            matched.difference_update(offset + docnum for docnum in deleted_documents(reader))
-        matched.update(other)
-        matched -= hidden
+        matched = self.index.term_bits(self.searcher, term.fieldname, term.text)
+        if others:
+            matched |= self.index.term_bits(self.searcher, others[0][0].fieldname, others[0][0].text)
+        matched &= ~hidden_bits
         if within is not None:
             matched &= within
+        visible = Lookup(matched, self.doc_count).raw  # tested inline below: this loop is the hot one
         scale, constant, slope = weight.scale, weight.constant, weight.slope
         found = {docnum: self.posting_score(term, weight, lists, docnum) + score  # the other field's exactly
-                 for docnum, score in other.items() if docnum in matched}
+                 for docnum, score in other.items() if visible[docnum >> 3] >> (docnum & 7) & 1}
         best = heapq.nlargest(wanted, found.values())
         heapq.heapify(best)
         chunks = []
@@ -197,7 +202,7 @@ class ArrayScorer:
             lengths = self.index.field_lengths(reader, term.fieldname)
             for docnum, tf in zip(ids[start:start + CHUNK], weights[start:start + CHUNK]):
                 key = offset + docnum
-                if key in found or key not in matched:
+                if key in found or not visible[key >> 3] >> (key & 7) & 1:
                     continue
                 found[key] = score = scale * tf / (tf + constant + slope * lengths[docnum])
                 if len(best) < wanted:
