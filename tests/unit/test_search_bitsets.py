@@ -147,3 +147,20 @@ def test_did_you_mean_sees_what_the_whole_sets_saw(wiki):
                 assert visible_somewhere(searcher, fieldname, stem, hidden) == \
                     bool(term_documents(searcher, fieldname, stem) - hidden), (member, fieldname, word)
     assert search.query("gouvernanse", member=False).suggestion == "gouvernance"
+
+
+@pytest.mark.parametrize("text", [
+    "gouvernance budget", "budget trésorerie réunion", "title:fiche budget", "gouvernance (budget OR bureau)",
+    "gouvernance budget -trésorerie", '"gouvernance partagée" budget', "partagée bureau", "interne trésorerie",
+    "gouvernance introuvable", "budget AND (réunion AND bureau)", "(gouvernance OR partagée) (bureau OR réunion)",
+])
+def test_a_conjunction_scored_on_its_smallest_parts_documents_gives_the_same_floats(wiki, monkeypatch, text):
+    handle = search.current_index()
+    searcher = handle.searcher()
+    parsed = search.parse(handle.parser, text)
+    narrowed = scoring.ArrayScorer(searcher, handle).evaluate(parsed)
+    monkeypatch.setattr(scoring.ArrayScorer, "match_count", lambda self, node: None)  # every part scored whole
+    whole = scoring.ArrayScorer(searcher, handle).evaluate(parsed)
+    assert narrowed is not None and narrowed == whole  # the same documents, each with the very same float
+    live = set(searcher.reader().all_doc_ids())
+    assert set(narrowed) == set(searcher.docs_for_query(parsed)) & live

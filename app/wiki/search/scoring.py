@@ -18,6 +18,7 @@ from app.wiki.search import whoosh_internals
 from app.wiki.search.analysis import word_pairs
 from app.wiki.search.bitsets import Lookup, members
 from app.wiki.search.index import PAIR_FIELDS, SearchIndex
+from app.wiki.search.subset_scoring import SubsetScoring
 from app.wiki.search.whoosh_internals import decode_positions, deleted_documents, positions_in, posting_arrays
 
 BM25_B, BM25_K1 = 0.75, 1.2
@@ -95,7 +96,7 @@ def adjacent_at(postings: list[tuple[list, list, list]], order: list[int], docnu
     return at
 
 
-class ArrayScorer:
+class ArrayScorer(SubsetScoring):
     """Scores a Whoosh query of terms, And, Or, Not, AndNot and AndMaybe over whole posting lists."""
 
     def __init__(self, searcher, index: SearchIndex):
@@ -325,15 +326,26 @@ class ArrayScorer:
 
     def conjunction(self, subqueries) -> dict[int, float] | None:
         excluded = [child.query for child in subqueries if isinstance(child, wq.Not)]
-        required = [self.evaluate(child) for child in subqueries if not isinstance(child, wq.Not)]
-        if any(part is None for part in required):
-            return None
-        if not required:
-            required = [dict.fromkeys(self.everything(), 0.0)]
-        required.sort(key=len)
-        found = required[0]
-        for part in required[1:]:
-            found = {docnum: score + part[docnum] for docnum, score in found.items() if docnum in part}
+        nodes = [child for child in subqueries if not isinstance(child, wq.Not)]
+        sizes = [self.match_count(node) for node in nodes] if len(nodes) > 1 else [None]
+        if None not in sizes:  # the smallest part scored whole, the others only on its documents
+            order = sorted(range(len(nodes)), key=sizes.__getitem__)  # stable, as sort(key=len) below
+            found = self.evaluate(nodes[order[0]])
+            for k in order[1:]:
+                part = None if found is None else self.scores_of(nodes[k], found)
+                if part is None:
+                    return None
+                found = {docnum: score + part[docnum] for docnum, score in found.items() if docnum in part}
+        else:
+            required = [self.evaluate(node) for node in nodes]
+            if any(part is None for part in required):
+                return None
+            if not required:
+                required = [dict.fromkeys(self.everything(), 0.0)]
+            required.sort(key=len)
+            found = required[0]
+            for part in required[1:]:
+                found = {docnum: score + part[docnum] for docnum, score in found.items() if docnum in part}
         for child in excluded:
             found = self.without(found, child)
             if found is None:
