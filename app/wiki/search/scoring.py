@@ -329,13 +329,9 @@ class ArrayScorer(SubsetScoring):
         nodes = [child for child in subqueries if not isinstance(child, wq.Not)]
         sizes = [self.match_count(node) for node in nodes] if len(nodes) > 1 else [None]
         if None not in sizes:  # the smallest part scored whole, the others only on its documents
-            order = sorted(range(len(nodes)), key=sizes.__getitem__)  # stable, as sort(key=len) below
-            found = self.evaluate(nodes[order[0]])
-            for k in order[1:]:
-                part = None if found is None else self.scores_of(nodes[k], found)
-                if part is None:
-                    return None
-                found = {docnum: score + part[docnum] for docnum, score in found.items() if docnum in part}
+            found = self.narrowed_and(nodes, sizes)
+            if found is None:
+                return None
         else:
             required = [self.evaluate(node) for node in nodes]
             if any(part is None for part in required):

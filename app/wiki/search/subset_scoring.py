@@ -55,15 +55,21 @@ class SubsetScoring:
         if isinstance(node, wq.And) and not any(isinstance(child, wq.Not) for child in node.subqueries):
             sizes = [self.match_count(child) for child in node.subqueries]
             if len(sizes) > 1 and None not in sizes:
-                order = sorted(range(len(sizes)), key=sizes.__getitem__)
-                found = self.scores_of(node.subqueries[order[0]], documents)
-                for k in order[1:]:
-                    part = None if found is None else self.scores_of(node.subqueries[k], found)
-                    if part is None:
-                        return None
-                    found = {docnum: score + part[docnum] for docnum, score in found.items() if docnum in part}
-                return found
+                return self.narrowed_and(node.subqueries, sizes, documents)
         return self.evaluate(node)
+
+    def narrowed_and(self, nodes, sizes: list[int], documents: dict[int, float] | None = None):
+        """The AND of `nodes` (their match counts: `sizes`), the smallest scored first (whole, or on
+        `documents` only) and each other one on what is left, in conjunction's order: the same sums."""
+        order = sorted(range(len(nodes)), key=sizes.__getitem__)  # stable, as conjunction's sort(key=len)
+        first = nodes[order[0]]
+        found = self.evaluate(first) if documents is None else self.scores_of(first, documents)
+        for k in order[1:]:
+            part = None if found is None else self.scores_of(nodes[k], found)
+            if part is None:
+                return None
+            found = {docnum: score + part[docnum] for docnum, score in found.items() if docnum in part}
+        return found
 
     def term_of(self, node, documents) -> dict[int, float]:
         """term() for these global document numbers only (live ones: they come from a scored part)."""
