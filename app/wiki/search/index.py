@@ -17,7 +17,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
-from app.wiki.search import bitsets, whoosh_internals
+from app.wiki.search import bitsets, posting_files, whoosh_internals
 from app.wiki.search.analysis import PAIR_ANALYZER, TEXT_ANALYZER, prefix_analyzer
 from app.wiki.search.parsing import describe, make_parser
 
@@ -89,6 +89,7 @@ class SearchIndex:
         self._bits: OrderedDict[tuple, tuple[int, int]] = OrderedDict()  # term_segment_bits, least recently used first
         self._bits_size = 0
         self._postings_lock = threading.Lock()
+        self._files = posting_files.PostingFiles(path)  # long lists of large segments, read flat (not kept)
         self._behind = threading.Event()  # set after a commit changed pages (see sync.schedule_catch_up)
 
     # --- The post-commit flag ---
@@ -127,6 +128,7 @@ class SearchIndex:
         log.warning("The search index in %s failed (%s); rebuilding it from the database", self.path, reason)
         self.forget_searcher()
         with self._lock:
+            self._files.forget()
             self._index = self._create(force=force)
             return self._index
 
@@ -322,7 +324,8 @@ class SearchIndex:
 
     def postings(self, reader, fieldname: str, text: str):
         """(document numbers, term frequencies) of a term in one segment, deleted documents included
-        (whoosh_internals.posting_arrays). Long lists are kept decoded, least recently used dropped
+        (whoosh_internals.posting_arrays), or from the segment's posting file when it has one
+        (posting_files.py: a read instead of unpickling blocks). Long lists are kept decoded, least recently used dropped
         first: a segment's postings never change (deletions are read apart, and a merge or a rebuild
         makes new segments under new keys), so what is kept is never stale; document frequencies and
         lengths, which do change, are read per query by the scorer."""
@@ -332,10 +335,14 @@ class SearchIndex:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        ids, weights, _values = whoosh_internals.posting_arrays(reader, fieldname, text)
+        flat = self._files.postings(reader, fieldname, text)
+        if flat is not None:
+            ids, weights = flat  # arrays already: 4 + 4 bytes a posting
+        else:
+            ids, weights, _values = whoosh_internals.posting_arrays(reader, fieldname, text)
         if len(ids) < MIN_CACHED_POSTINGS or len(ids) > MAX_CACHED_POSTINGS:
             return ids, weights
-        found = array("I", ids), array("d", weights)  # 4 + 8 bytes a posting
+        found = flat or (array("I", ids), array("d", weights))  # 4 + 8 bytes a posting
         with self._postings_lock:
             if key not in self._postings:
                 self._postings[key] = found

@@ -23,7 +23,7 @@ from whoosh.reading import SegmentReader
 
 from app.extensions import db
 from app.models import Page, Revision, Tag, page_tags
-from app.wiki.search import whoosh_internals
+from app.wiki.search import posting_files, whoosh_internals
 from app.wiki.search.analysis import plain_text
 from app.wiki.search.index import (META_ID, NOTHING_INDEXED, PAIR_FIELDS, PAIRS_MARK, SearchIndex, current_index,
                                    meta_fields)
@@ -215,13 +215,23 @@ def optimize(*, full: bool = False) -> int:
             if not writer.is_closed:
                 writer.cancel()
             raise
-        return segment_count()
-    while segment_count() > 2:
-        before = segment_count()
-        index_next_batch(index, timeout=REBUILD_LOCK_WAIT_SECONDS, merge=optimize_round)
-        if segment_count() >= before:
-            break
+    else:
+        while segment_count() > 2:
+            before = segment_count()
+            index_next_batch(index, timeout=REBUILD_LOCK_WAIT_SECONDS, merge=optimize_round)
+            if segment_count() >= before:
+                break
+    write_posting_files()
     return segment_count()
+
+
+def write_posting_files() -> int:
+    """Write the flat posting file of each large segment that has none (posting_files.py): after a
+    rebuild and each `flask search optimize`, outside the index's lock (a segment never changes).
+    Returns how many were written."""
+    index = current_index()
+    with index.index().searcher() as searcher:
+        return len(posting_files.write_missing(index.path, searcher))
 
 
 def segment_count() -> int:
@@ -298,6 +308,7 @@ def rebuild(*, progress=quiet, restart: bool = False) -> int:
     while not rebuild_checkpoint(index, state, progress, total):
         pass
     state.clear()
+    write_posting_files()
     return state.indexed
 
 
