@@ -3,7 +3,7 @@
 Whoosh keeps a posting list as blocks of 128 postings, each block a pickled tuple of document
 gaps, frequencies and encoded positions, read through a Python file wrapper in many small reads.
 At 100,000 pages a common word has about 90,000 postings: decoding them took about two thirds of
-a two-word query (cProfile: `_pickle.loads`, the compound file's `read`, `delta_decode`), and a
+a two-word query (cProfile: unpickling, the compound file's `read`, `delta_decode`), and a
 process cannot keep many such lists decoded without growing by megabytes. So the commands that
 write large segments (`flask search rebuild`, `flask search optimize`) also write, for each segment
 of at least MIN_DOCUMENTS documents, `<segment id>.arrays`: for every term of the searched fields
