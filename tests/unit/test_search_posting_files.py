@@ -51,8 +51,8 @@ def test_rebuild_writes_one_file_holding_whooshs_lists(wiki):
     assert segment_files(handle) == [f"{reader.segment().segment_id()}.{posting_files.SUFFIX}"]
     flat = posting_files.open_file(handle.path, reader)
     try:
-        assert len(flat.terms) > 10
-        for key in flat.terms:
+        assert len(flat.keys) > 10
+        for key in flat.keys:
             fieldname, text = key.split("\x00")
             ids, weights = flat.postings(fieldname, text)
             expected = posting_arrays(reader, fieldname, text)

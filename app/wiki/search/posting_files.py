@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from array import array
+from bisect import bisect_left
 from pathlib import Path
 
 from app.wiki.search import whoosh_internals
@@ -66,8 +67,10 @@ def write(folder: Path, reader) -> Path | None:
             directory[f"{fieldname}\x00{term}"] = [offset, len(ids)]
             chunks.append(packed)
             offset += len(packed)
-    head = json.dumps({"documents": reader.doc_count_all(), "byteorder": sys.byteorder,
-                       "terms": directory}, ensure_ascii=False, separators=(",", ":")).encode()
+    keys = sorted(directory)  # read back as a sorted list and one array: ~90 bytes a term in memory, not ~230
+    head = json.dumps({"documents": reader.doc_count_all(), "byteorder": sys.byteorder, "keys": keys,
+                       "places": [n for key in keys for n in directory[key]]},
+                      ensure_ascii=False, separators=(",", ":")).encode()
     # Whoosh's clean_files skips names starting with a dot: a half-written file is never taken for one.
     aside = Path(folder) / f".{target.name}.{os.getpid()}.tmp"
     with open(aside, "wb") as out:
@@ -99,18 +102,21 @@ class PostingFile:
             head = json.loads(source.read(length))
         if head["documents"] != documents or head["byteorder"] != sys.byteorder:
             raise ValueError("written for another segment or machine")
-        self.terms: dict[str, list[int]] = head["terms"]
+        self.keys: list[str] = head["keys"]  # "field\0term", sorted
+        self.places = array("Q", head["places"])  # offset, count of each key
         self.base = len(MAGIC) + HEADER.size + length
-        if os.path.getsize(path) != self.base + sum(count * 8 for _offset, count in self.terms.values()):
+        if len(self.places) != 2 * len(self.keys) or \
+                os.path.getsize(path) != self.base + 8 * sum(self.places[1::2]):
             raise ValueError("the file's size is not its directory's")
         self.descriptor = os.open(path, os.O_RDONLY)
 
     def postings(self, fieldname: str, text: str) -> tuple[array, array] | None:
         """(document numbers, frequencies) of a term, or None if the file does not hold it (a short list)."""
-        found = self.terms.get(f"{fieldname}\x00{text}")
-        if found is None:
+        key = f"{fieldname}\x00{text}"
+        at = bisect_left(self.keys, key)
+        if at == len(self.keys) or self.keys[at] != key:
             return None
-        offset, count = found
+        offset, count = self.places[2 * at], self.places[2 * at + 1]
         raw = os.pread(self.descriptor, count * 8, self.base + offset)
         if len(raw) != count * 8:
             raise ValueError("posting file cut short")
