@@ -3,6 +3,9 @@
 import gc
 import multiprocessing
 import os
+import signal
+import sys
+import traceback
 
 bind = os.environ.get("BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}")
 # Sync workers: page views are short and CPU-bound; SQLite allows one writer at a time anyway.
@@ -44,6 +47,61 @@ def on_starting(server):
 
 
 def pre_fork(server, worker):
-    """Just before each worker is forked: what the master holds is kept out of the workers' collections."""
+    """Just before each worker is forked: what the master holds is kept out of the workers' collections;
+    and a search watcher that died is forked again (gunicorn reaps it like any child)."""
+    if getattr(server, "search_watcher", None) and not running(server.search_watcher):
+        server.log.warning("The search watcher %s is gone; starting another", server.search_watcher)
+        start_search_watcher(server)
     gc.collect()
     gc.freeze()
+
+
+# The machine's search watcher (app/wiki/search/watcher.py): forked from the master before the
+# workers, so it shares the preloaded app with them; it indexes what the workers save, and a worker
+# leaves a save's catch-up to it while it beats. WIKI_SEARCH_WATCHER=0 leaves catch-ups to the workers.
+def when_ready(server):
+    if os.environ.get("WIKI_SEARCH_WATCHER", "1") != "0":
+        start_search_watcher(server)
+
+
+def on_exit(server):
+    pid = getattr(server, "search_watcher", None)
+    if pid and running(pid):
+        os.kill(pid, signal.SIGTERM)  # it also stops by itself once the master is gone
+
+
+def running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def start_search_watcher(server):
+    app = server.app.wsgi()
+    gc.collect()
+    gc.freeze()
+    pid = os.fork()
+    if pid:
+        server.search_watcher = pid
+        return
+    status = 0
+    try:  # the child: none of the master's signal handlers or sockets, and never back into gunicorn
+        for number in (signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH,
+                       signal.SIGTTIN, signal.SIGTTOU, signal.SIGCHLD):
+            signal.signal(number, signal.SIG_DFL)
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: sys.exit(0))
+        for listener in server.LISTENERS:
+            listener.close()
+        from app.wiki.search.watcher import watch
+
+        watch(app, server.pid)
+    except SystemExit:
+        pass
+    except BaseException:  # noqa: BLE001
+        traceback.print_exc()
+        status = 1
+    finally:
+        os._exit(status)

@@ -74,7 +74,9 @@ def mapped_mb(pid: str) -> dict:
 
 
 def memory(server: Server) -> list[dict]:
-    return [mapped_mb(pid) for pid in server.workers()]
+    """Each worker's figures, then the search watcher's (marked "watcher") if it runs."""
+    watcher = server.watcher()
+    return [mapped_mb(pid) for pid in server.workers()] + ([{"watcher": True, **mapped_mb(watcher)}] if watcher else [])
 
 
 def instance_env(instance: Path) -> dict:

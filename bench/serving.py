@@ -54,6 +54,7 @@ class Server:
 
     def __init__(self, target: str, env: dict, workers: int = 2, floor: bool = False):
         self.port = free_port()
+        self.env = env
         command = [str(PYTHON_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
                    "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
                    "--max-requests", "0"]
@@ -86,23 +87,44 @@ class Server:
         """How many times gunicorn killed a worker stuck past its timeout (30 s) during the run."""
         return self.log_text().count("WORKER TIMEOUT")
 
-    def workers(self) -> list[str]:
+    def children(self) -> list[str]:
         return Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+
+    def watcher(self) -> str | None:
+        """The search watcher's pid (app/wiki/search/watcher.py: the master's child that is not a worker)."""
+        instance = self.env.get("WIKI_INSTANCE_PATH")
+        try:
+            pid = (Path(instance) / "search-index.watcher").read_text().strip() if instance else None
+        except OSError:
+            return None
+        return pid if pid in self.children() else None
+
+    def workers(self) -> list[str]:
+        watcher = self.watcher()
+        return [pid for pid in self.children() if pid != watcher]
 
     def worker_memory_mb(self) -> dict:
         """Each worker's RSS and its private part (USS: what the worker alone costs; RSS counts the
-        pages it shares with the master after the fork too)."""
+        pages it shares with the master after the fork too); the search watcher's apart."""
         rss, private = [], []
         for pid in self.workers():
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            kb = {name: int(value) for name, value in re.findall(r"^(\w+):\s+(\d+) kB", rollup, re.M)}
-            rss.append(round(kb["Rss"] / 1024, 1))
-            private.append(round((kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)) / 1024, 1))
-        return {"rss": rss, "private": private}
+            rss_mb, private_mb = process_memory_mb(pid)
+            rss.append(rss_mb)
+            private.append(private_mb)
+        watcher = self.watcher()
+        return {"rss": rss, "private": private,
+                "watcher": dict(zip(("rss", "private"), process_memory_mb(watcher))) if watcher else None}
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=30)
+
+
+def process_memory_mb(pid: str) -> tuple[float, float]:
+    """(RSS, private) of one process, in MB."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    kb = {name: int(value) for name, value in re.findall(r"^(\w+):\s+(\d+) kB", rollup, re.M)}
+    return round(kb["Rss"] / 1024, 1), round((kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)) / 1024, 1)
 
 
 def drain(port: int, quick_ms: float = 25, timeout: float = 60) -> float:

@@ -235,6 +235,9 @@ def print_table(results: dict) -> None:
     memory, floor = results["worker_memory_mb"], results["floor_worker_memory_mb"]
     print(f"worker RSS after the run: {memory['rss']} MB, private {memory['private']} MB "
           f"(floor: RSS {floor['rss']} MB, private {floor['private']} MB)")
+    if memory.get("watcher"):
+        print(f"search watcher beside them (one a machine, indexes the saves): RSS {memory['watcher']['rss']} MB, "
+              f"private {memory['watcher']['private']} MB")
     print(f"workers killed by gunicorn's timeout during the run: {results['worker_timeouts']}")
 
 

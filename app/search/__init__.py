@@ -17,8 +17,9 @@ INNER_REQUEST = "gare.inner_request"
 
 @bp.after_app_request
 def catch_up_after_the_response(response):
-    """If pages changed during this request, index them once the server has sent the response (WSGI close)."""
-    if not request.environ.get(INNER_REQUEST) and search.take_scheduled_catch_up():
+    """If pages changed during this request, index them once the server has sent the response (WSGI
+    close), unless this machine's search watcher is running (app/wiki/search/watcher.py): it does."""
+    if not request.environ.get(INNER_REQUEST) and search.take_scheduled_catch_up() and not search.watcher_alive():
         app = current_app._get_current_object()
 
         def run():

@@ -119,8 +119,9 @@ class ServedWiki:
             db.session.remove()
             return user_id
 
-    def serve(self, workers: int = 4) -> "Server":
-        server = Server(self, workers)
+    def serve(self, workers: int = 4, environ: dict | None = None) -> "Server":
+        """gunicorn on this instance; `environ`: more variables (WIKI_SEARCH_WATCHER=0: no watcher)."""
+        server = Server(self, workers, environ or {})
         self.servers.append(server)
         server.start()
         return server
@@ -137,8 +138,9 @@ class ServedWiki:
 class Server:
     """gunicorn with the project's config, in its own process group on 127.0.0.1."""
 
-    def __init__(self, wiki: ServedWiki, workers: int):
-        self.wiki, self.workers_wanted = wiki, workers
+    def __init__(self, wiki: ServedWiki, workers: int, environ: dict | None = None):
+        self.wiki, self.workers_wanted, self.environ = wiki, workers, environ or {}
+        self.with_watcher = self.environ.get("WIKI_SEARCH_WATCHER", "1") != "0"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = wiki.tmp_path / f"gunicorn-{self.port}.log"
@@ -148,7 +150,7 @@ class Server:
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("WIKI_", "GUNICORN_"))}
         environ.update(WIKI_INSTANCE_PATH=str(self.wiki.instance), DATABASE_URL=self.wiki.database.url,
                        SECRET_KEY=self.wiki.secret, HOST="127.0.0.1", PORT=str(self.port),
-                       WEB_CONCURRENCY=str(self.workers_wanted))
+                       WEB_CONCURRENCY=str(self.workers_wanted), **self.environ)
         environ.pop("BIND", None)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
@@ -157,20 +159,39 @@ class Server:
         self.wait_ready()
 
     def wait_ready(self, seconds: float = 60) -> None:
-        """Until /healthz answers 200 and all workers are up."""
+        """Until /healthz answers 200, all workers are up and the search watcher beats."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"gunicorn exited early:\n{self.log()}"
             try:
-                if Browser(self.base).get("/healthz").status == 200 and len(self.workers()) == self.workers_wanted:
+                if (Browser(self.base).get("/healthz").status == 200
+                        and (self.watcher() is not None or not self.with_watcher)
+                        and len(self.workers()) == self.workers_wanted):
                     return
             except OSError:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"gunicorn did not become ready in {seconds} s:\n{self.log()}")
 
+    def watcher(self) -> int | None:
+        """The pid of the search watcher (app/wiki/search/watcher.py) the master forked, while it lives."""
+        try:
+            pid = int((self.wiki.instance / "search-index.watcher").read_text())
+        except (OSError, ValueError):
+            return None
+        return pid if pid in self.children() else None
+
     def workers(self) -> list[int]:
-        """The pids of the master's live children (its workers)."""
+        """The pids of the master's live workers (its children but the search watcher)."""
+        children = self.children()
+        try:
+            watcher = int((self.wiki.instance / "search-index.watcher").read_text())
+        except (OSError, ValueError):
+            watcher = None
+        return [pid for pid in children if pid != watcher]
+
+    def children(self) -> list[int]:
+        """The pids of the master's live children."""
         if self.process is None or self.process.poll() is not None:
             return []
         found = []

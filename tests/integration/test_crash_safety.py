@@ -1,15 +1,18 @@
 """Crashes under gunicorn: workers SIGKILLed during a burst of saves, then the whole server at once,
-and a worker (then the whole server) killed while it writes the search index.
+and the process writing the search index killed while it writes: the search watcher, then (once
+no watcher beats) the whole server while a worker's catch-up writes.
 
 After each restart the database holds together (SQLite's integrity_check, gapless revision numbers,
 head and published pointing to revisions of their page, no HTML that is not its text's), every save
 that was acknowledged is there exactly once, a save whose answer never came is there once or not at
-all, and search catches up by itself: the write lock of a killed worker does not block anyone."""
+all, and search catches up by itself: the write lock of a killed writer does not block anyone."""
 
 import fcntl
 import http.client
 import math
+import os
 import random
+import signal
 import threading
 import time
 
@@ -19,6 +22,7 @@ from app.extensions import db
 from app.models import Page, Revision
 from app.wiki import editing, journal, search
 from app.wiki.search.analysis import TEXT_ANALYZER, plain_text
+from app.wiki.search.watcher import STALE_SECONDS
 from tests.integration.served import (LOCKED, SHARED, Browser, consistency_problems, edited, flock_holder, form_fields,
                                       marker, own_slug, seed_pages, served_wiki)
 
@@ -212,9 +216,19 @@ def seed_big_pages(wiki) -> list[tuple[str, str]]:
     return made
 
 
-def kill_the_index_writer(server, browser: Browser, index_lock, number: int, word: str, *, whole_server: bool) -> int:
-    """Save, then SIGKILL the worker (or the whole server) while the save's after-response
-    catch-up holds Whoosh's write lock. Returns the pid that held it."""
+def heartbeat_fresh(wiki) -> bool:
+    try:
+        age = time.time() - (wiki.instance / "search-index.watcher").stat().st_mtime
+    except OSError:
+        return False
+    return age < STALE_SECONDS
+
+
+def kill_the_index_writer(server, browser: Browser, index_lock, number: int, word: str, *, whole_server: bool,
+                          writer: str) -> int:
+    """Save, then SIGKILL the process indexing it (`writer`: the search watcher, or a worker's
+    after-response catch-up once no watcher beats), or the whole server, while it holds Whoosh's
+    write lock. Returns the pid that held it."""
     slug = own_slug(number)
     form = form_fields(browser.get(f"/wiki/{slug}/edit").text, f"/wiki/{slug}/edit")
     form.update(body=edited(form["body"], "mot: ", word), summary=f"modif {word}")
@@ -224,13 +238,14 @@ def kill_the_index_writer(server, browser: Browser, index_lock, number: int, wor
         assert time.monotonic() < deadline, "no worker took the index's write lock after the save"
         holder = flock_holder(index_lock)
         time.sleep(0.005)
-    assert holder in server.workers()
+    writers = [server.watcher()] if writer == "watcher" else server.workers()
+    assert holder in writers, (holder, writer, writers)
     time.sleep(0.2)  # well inside the write
     assert flock_holder(index_lock) == holder, "the catch-up ended before the kill: make the pages bigger"
     if whole_server:
         server.crash()
     else:
-        server.kill_worker(holder)
+        os.kill(holder, signal.SIGKILL)
     return holder
 
 
@@ -244,9 +259,11 @@ def test_killed_while_writing_the_search_index(served_wiki):
     browser = Browser(server.base)
     browser.sign_in("Bénévole 00")
 
-    first = kill_the_index_writer(server, browser, index_lock, 0, marker(0, 1), whole_server=False)
-    wait_for(lambda: first not in server.workers() and len(server.workers()) == 2, 60, "a new worker")
-    kill_the_index_writer(server, browser, index_lock, 0, marker(0, 2), whole_server=True)
+    first = kill_the_index_writer(server, browser, index_lock, 0, marker(0, 1), whole_server=False, writer="watcher")
+    # Its heartbeat goes stale: the workers index their saves again (the next worker fork starts a watcher).
+    wait_for(lambda: not heartbeat_fresh(wiki), 60, "the dead watcher's heartbeat to go stale")
+    assert first not in server.children() and len(server.workers()) == 2
+    kill_the_index_writer(server, browser, index_lock, 0, marker(0, 2), whole_server=True, writer="worker")
 
     server = wiki.serve(workers=2)
     browser.base = server.base
