@@ -50,16 +50,13 @@ def test_rebuild_writes_one_file_holding_whooshs_lists(wiki):
     [(reader, _offset)] = list(searcher.reader().leaf_readers())
     assert segment_files(handle) == [f"{reader.segment().segment_id()}.{posting_files.SUFFIX}"]
     flat = posting_files.open_file(handle.path, reader)
-    try:
-        assert len(flat.keys) > 10
-        for key in flat.keys:
-            fieldname, text = key.split("\x00")
-            ids, weights = flat.postings(fieldname, text)
-            expected = posting_arrays(reader, fieldname, text)
-            assert (list(ids), list(weights)) == (expected[0], expected[1]) and len(ids) >= 4
-        assert flat.postings("body", "introuvable") is None
-    finally:
-        flat.close()
+    assert len(flat.keys) > 10
+    for key in flat.keys:
+        fieldname, text = key.split("\x00")
+        ids, weights = flat.postings(fieldname, text)
+        expected = posting_arrays(reader, fieldname, text)
+        assert (list(ids), list(weights)) == (expected[0], expected[1]) and len(ids) >= 4
+    assert flat.postings("body", "introuvable") is None
 
 
 def test_a_query_reads_the_file_not_whooshs_blocks(wiki, monkeypatch):

@@ -108,7 +108,14 @@ class PostingFile:
         if len(self.places) != 2 * len(self.keys) or \
                 os.path.getsize(path) != self.base + 8 * sum(self.places[1::2]):
             raise ValueError("the file's size is not its directory's")
-        self.descriptor = os.open(path, os.O_RDONLY)
+        # Closed when the last reference goes (PostingFiles.forget drops its own): a thread still
+        # reading holds one, so its file number is never reused under it.
+        self.file = open(path, "rb", buffering=0)  # noqa: SIM115
+
+    def __del__(self):
+        file = getattr(self, "file", None)
+        if file is not None:
+            file.close()
 
     def postings(self, fieldname: str, text: str) -> tuple[array, array] | None:
         """(document numbers, frequencies) of a term, or None if the file does not hold it (a short list)."""
@@ -117,16 +124,13 @@ class PostingFile:
         if at == len(self.keys) or self.keys[at] != key:
             return None
         offset, count = self.places[2 * at], self.places[2 * at + 1]
-        raw = os.pread(self.descriptor, count * 8, self.base + offset)
+        raw = os.pread(self.file.fileno(), count * 8, self.base + offset)
         if len(raw) != count * 8:
             raise ValueError("posting file cut short")
         ids, weights = array("I"), array("f")
         ids.frombytes(raw[:count * 4])
         weights.frombytes(raw[count * 4:])
         return ids, weights
-
-    def close(self) -> None:
-        os.close(self.descriptor)
 
 
 def open_file(folder: Path, reader) -> PostingFile | None:
@@ -144,7 +148,7 @@ def open_file(folder: Path, reader) -> PostingFile | None:
 class PostingFiles:
     """The posting files of one index folder, per segment, for one process (SearchIndex holds one)."""
 
-    MAX_OPEN = 64  # a few segments at a time; past this every entry is dropped (files closed)
+    MAX_OPEN = 64  # a few segments at a time; past this every entry is dropped
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -166,8 +170,6 @@ class PostingFiles:
                     found = open_file(self.folder, reader) or time.monotonic()
                 previous = self.opened.get(key)
                 if isinstance(previous, PostingFile):  # another thread opened it meanwhile
-                    if isinstance(found, PostingFile):
-                        found.close()
                     found = previous
                 self.opened[key] = found
         if isinstance(found, float):
@@ -177,12 +179,8 @@ class PostingFiles:
         except (OSError, ValueError) as error:
             log.warning("Ignoring the search posting file of %s (%s)", key, error)
             self.opened[key] = time.monotonic()
-            found.close()
             return None
 
     def forget(self) -> None:
-        """Close every file (the caller holds the lock, or no other thread uses this)."""
-        for found in self.opened.values():
-            if isinstance(found, PostingFile):
-                found.close()
+        """Drop every file (each is closed once no thread reads it)."""
         self.opened.clear()
