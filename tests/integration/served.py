@@ -183,12 +183,8 @@ class Server:
 
     def workers(self) -> list[int]:
         """The pids of the master's live workers (its children but the search watcher)."""
-        children = self.children()
-        try:
-            watcher = int((self.wiki.instance / "search-index.watcher").read_text())
-        except (OSError, ValueError):
-            watcher = None
-        return [pid for pid in children if pid != watcher]
+        watcher = self.watcher()
+        return [pid for pid in self.children() if pid != watcher]
 
     def children(self) -> list[int]:
         """The pids of the master's live children."""
