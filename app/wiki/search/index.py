@@ -89,7 +89,7 @@ class SearchIndex:
         self._bits: OrderedDict[tuple, tuple[int, int]] = OrderedDict()  # term_segment_bits, least recently used first
         self._bits_size = 0
         self._postings_lock = threading.Lock()
-        self._files = posting_files.PostingFiles(path)  # long lists of large segments, read flat (not kept)
+        self._files = posting_files.PostingFiles(path)  # large segments' long lists, read flat, then kept
         self._behind = threading.Event()  # set after a commit changed pages (see sync.schedule_catch_up)
 
     # --- The post-commit flag ---
@@ -325,10 +325,10 @@ class SearchIndex:
     def postings(self, reader, fieldname: str, text: str):
         """(document numbers, term frequencies) of a term in one segment, deleted documents included
         (whoosh_internals.posting_arrays), or from the segment's posting file when it has one
-        (posting_files.py: a read instead of unpickling blocks). Long lists are kept decoded, least recently used dropped
-        first: a segment's postings never change (deletions are read apart, and a merge or a rebuild
-        makes new segments under new keys), so what is kept is never stale; document frequencies and
-        lengths, which do change, are read per query by the scorer."""
+        (posting_files.py: one read instead of unpickling blocks). Long lists are kept decoded, least
+        recently used dropped first: a segment's postings never change (deletions are read apart, and
+        a merge or a rebuild makes new segments under new keys), so what is kept is never stale;
+        document frequencies and lengths, which do change, are read per query by the scorer."""
         key = (whoosh_internals.segment_key(reader), fieldname, text)
         with self._postings_lock:
             found = self._postings.get(key)
@@ -342,7 +342,7 @@ class SearchIndex:
             ids, weights, _values = whoosh_internals.posting_arrays(reader, fieldname, text)
         if len(ids) < MIN_CACHED_POSTINGS or len(ids) > MAX_CACHED_POSTINGS:
             return ids, weights
-        found = flat or (array("I", ids), array("d", weights))  # 4 + 8 bytes a posting
+        found = flat or (array("I", ids), array("d", weights))  # 4 + 4 bytes a posting from a file, else 4 + 8
         with self._postings_lock:
             if key not in self._postings:
                 self._postings[key] = found
