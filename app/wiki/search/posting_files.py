@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 SUFFIX = "arrays"
 MAGIC = b"GCPA1\n"
-HEADER = struct.Struct("<Q")  # the directory's length in bytes, after MAGIC
+TRAILER = struct.Struct("<Q")  # the directory's length in bytes, at the very end
 MIN_DOCUMENTS = 4096  # smaller segments (catch-ups' own, the timer's merges of a few edits) get none
 MIN_POSTINGS = 1024  # shorter lists are cheap to decode from Whoosh's blocks (see index.MIN_CACHED_POSTINGS)
 RECHECK_SECONDS = 30.0
@@ -54,29 +54,27 @@ def write(folder: Path, reader) -> Path | None:
     target = path_of(folder, reader.segment().segment_id())
     if target.exists():
         return None
-    directory, chunks, offset = {}, [], 0
-    for fieldname in FIELDS:
-        if fieldname not in reader.schema:
-            continue
-        for text, info in reader.iter_field(fieldname):
-            if info.doc_frequency() < MIN_POSTINGS:
-                continue
-            term = text.decode("utf-8") if isinstance(text, bytes) else text
-            ids, weights, _values = whoosh_internals.posting_arrays(reader, fieldname, term)
-            packed = array("I", ids).tobytes() + array("f", weights).tobytes()
-            directory[f"{fieldname}\x00{term}"] = [offset, len(ids)]
-            chunks.append(packed)
-            offset += len(packed)
-    keys = sorted(directory)  # read back as a sorted list and one array: ~90 bytes a term in memory, not ~230
-    head = json.dumps({"documents": reader.doc_count_all(), "byteorder": sys.byteorder, "keys": keys,
-                       "places": [n for key in keys for n in directory[key]]},
-                      ensure_ascii=False, separators=(",", ":")).encode()
     # Whoosh's clean_files skips names starting with a dot: a half-written file is never taken for one.
     aside = Path(folder) / f".{target.name}.{os.getpid()}.tmp"
-    with open(aside, "wb") as out:
-        out.write(MAGIC + HEADER.pack(len(head)) + head)
-        for chunk in chunks:
-            out.write(chunk)
+    directory, offset = {}, 0
+    with open(aside, "wb") as out:  # the lists as they are read (63 MB at 100,000 pages), then the directory
+        out.write(MAGIC)
+        for fieldname in FIELDS:
+            if fieldname not in reader.schema:
+                continue
+            for text, info in reader.iter_field(fieldname):
+                if info.doc_frequency() < MIN_POSTINGS:
+                    continue
+                term = text.decode("utf-8") if isinstance(text, bytes) else text
+                ids, weights, _values = whoosh_internals.posting_arrays(reader, fieldname, term)
+                out.write(array("I", ids).tobytes() + array("f", weights).tobytes())
+                directory[f"{fieldname}\x00{term}"] = [offset, len(ids)]
+                offset += 8 * len(ids)
+        keys = sorted(directory)  # read back as a sorted list and one array: ~90 bytes a term in memory, not ~230
+        head = json.dumps({"documents": reader.doc_count_all(), "byteorder": sys.byteorder, "keys": keys,
+                           "places": [n for key in keys for n in directory[key]]},
+                          ensure_ascii=False, separators=(",", ":")).encode()
+        out.write(head + TRAILER.pack(len(head)))
     os.replace(aside, target)
     return target
 
@@ -95,18 +93,23 @@ class PostingFile:
     """One segment's file, open for reading: its directory in memory, the arrays read on demand."""
 
     def __init__(self, path: Path, documents: int):
+        size = os.path.getsize(path)
         with open(path, "rb") as source:
-            if source.read(len(MAGIC)) != MAGIC:
+            if size < len(MAGIC) + TRAILER.size or source.read(len(MAGIC)) != MAGIC:
                 raise ValueError("not a posting file")
-            (length,) = HEADER.unpack(source.read(HEADER.size))
+            source.seek(size - TRAILER.size)
+            (length,) = TRAILER.unpack(source.read(TRAILER.size))
+            if length > size - len(MAGIC) - TRAILER.size:
+                raise ValueError("its directory is cut short")
+            source.seek(size - TRAILER.size - length)
             head = json.loads(source.read(length))
         if head["documents"] != documents or head["byteorder"] != sys.byteorder:
             raise ValueError("written for another segment or machine")
         self.keys: list[str] = head["keys"]  # "field\0term", sorted
         self.places = array("Q", head["places"])  # offset, count of each key
-        self.base = len(MAGIC) + HEADER.size + length
+        self.base = len(MAGIC)
         if len(self.places) != 2 * len(self.keys) or \
-                os.path.getsize(path) != self.base + 8 * sum(self.places[1::2]):
+                size != self.base + 8 * sum(self.places[1::2]) + length + TRAILER.size:
             raise ValueError("the file's size is not its directory's")
         # Closed when the last reference goes (PostingFiles.forget drops its own): a thread still
         # reading holds one, so its file number is never reused under it.
