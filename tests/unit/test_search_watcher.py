@@ -1,6 +1,7 @@
-"""The search watcher (app/wiki/search/watcher.py): its heartbeat, its round, and what a save's
-request does while it beats (leaves the catch-up to it) or not (catches up itself); a query finds a
-saved page either way. gunicorn's part (fork, stop, restart) is in tests/integration/test_search_watcher.py."""
+"""The search watcher (app/wiki/search/watcher.py): its heartbeat, its round (catching up, or merging
+when due and the lock is free), and what a save's request does while it beats (leaves the catch-up
+to it) or not (catches up itself); a query finds a saved page either way. gunicorn's part (fork,
+stop, restart) is in tests/integration/test_search_watcher.py."""
 
 import os
 import time
@@ -8,7 +9,7 @@ import time
 import pytest
 
 from app.wiki import editing, search
-from app.wiki.search import watcher
+from app.wiki.search import sync, watcher
 from tests.web.test_fast_paths import save
 
 
@@ -65,3 +66,27 @@ def test_a_save_leaves_its_catch_up_to_a_beating_watcher(app, client, editor, be
     assert 'href="/wiki/guide"' in client.get("/search?q=tramway").get_data(as_text=True)  # a query catches up first
     with app.app_context():
         assert not search.is_behind()
+
+
+def test_a_round_with_nothing_behind_merges_the_small_segments_when_due(ctx):
+    for n in range(6):
+        editing.create_page(title=f"Fiche {n}", body="Le vélo.", publish_now=True)
+        assert watcher.watch_once(merge=True) is True  # behind: indexed, nothing merged
+    assert sync.segment_count() > 2
+    assert watcher.watch_once() is False and sync.segment_count() > 2  # not due
+    assert watcher.watch_once(merge=True) is False
+    assert sync.segment_count() <= 2
+    assert {hit.slug for hit in search.query("vélo", member=False).hits} == {f"fiche-{n}" for n in range(6)}
+
+
+def test_a_merge_round_leaves_a_held_lock_alone(ctx):
+    for n in range(4):
+        editing.create_page(title=f"Fiche {n}", body="Le vélo.", publish_now=True)
+        search.catch_up()
+    before = sync.segment_count()
+    writer = search.current_index().index().writer()  # another process's optimize, say
+    try:
+        assert watcher.watch_once(merge=True) is False  # no wait, no error
+        assert sync.segment_count() == before
+    finally:
+        writer.cancel()

@@ -199,16 +199,17 @@ def merge_segments(writer, segments, group):
     return [segment for segment in segments if segment not in group]
 
 
-def optimize(*, full: bool = False) -> int:
+def optimize(*, full: bool = False, lock_wait: float = REBUILD_LOCK_WAIT_SECONDS) -> int:
     """Merge what catch-ups left (`flask search optimize`, run by a timer): every segment but the
     largest, or all of them with `full`. Returns the segments left.
 
     In rounds of OPTIMIZE_ROUND segments, one commit each, which also indexes the pages changed since
     the watermark: the lock is held for one round at a time (a query waits for it within its budget,
-    then finds what was saved meanwhile). `full` merges everything in one commit (a rebuild's time)."""
+    then finds what was saved meanwhile). `full` merges everything in one commit (a rebuild's time).
+    `lock_wait`: seconds to wait for the lock before each commit (LockError after them)."""
     index = current_index()
     if full:
-        writer = index.index().writer(timeout=REBUILD_LOCK_WAIT_SECONDS, codec=whoosh_internals.codec())
+        writer = index.index().writer(timeout=lock_wait, codec=whoosh_internals.codec())
         try:
             writer.commit(optimize=True)
         except BaseException:
@@ -218,7 +219,7 @@ def optimize(*, full: bool = False) -> int:
     else:
         while segment_count() > 2:
             before = segment_count()
-            index_next_batch(index, timeout=REBUILD_LOCK_WAIT_SECONDS, merge=optimize_round)
+            index_next_batch(index, timeout=lock_wait, merge=optimize_round)
             if segment_count() >= before:
                 break
     write_posting_files()

@@ -11,12 +11,16 @@ the heartbeat is fresh (watcher_alive), and catches up itself otherwise (no watc
 run` or in tests, or a watcher that died), as before. A query never depends on it: one that finds
 the index behind still catches up first (sync.catch_up), waiting for the lock if the watcher holds it.
 
-The watcher merges nothing: merges stay `flask search optimize`'s, run by the timer."""
+When nothing is behind, the watcher also runs `flask search optimize`'s merge every OPTIMIZE_SECONDS
+if the index has more than two segments, without waiting for the lock (a timer running it too
+holds it: the watcher tries again next time), so a machine served by gunicorn needs no timer."""
 
 import logging
 import os
 import time
 from pathlib import Path
+
+from whoosh.index import LockError
 
 from app.extensions import db
 from app.wiki.search import sync
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2  # a save is indexed this long after its commit at most, plus the catch-up itself
 STALE_SECONDS = 10.0  # a heartbeat older than this: no watcher, the worker catches up itself
 PAUSE_AFTER_ERROR_SECONDS = 5.0
+OPTIMIZE_SECONDS = 60.0  # as the README's cron line
 
 
 def heartbeat_path(index_path: Path) -> Path:
@@ -49,14 +54,20 @@ def beat(path: Path) -> None:
     os.replace(aside, path)
 
 
-def watch_once() -> bool:
+def watch_once(merge: bool = False) -> bool:
     """One round: beat, then catch up if the index is behind (within the request budget, so the
-    heartbeat stays fresh through a long catch-up). True if it indexed something."""
+    heartbeat stays fresh through a long catch-up); else, with `merge`, merge the small segments if
+    there are any (sync.optimize) unless another process holds the lock. True if it indexed something."""
     beat(heartbeat_path(current_index().path))
-    if not sync.is_behind():
-        return False
-    sync.catch_up(wait=True)
-    return True
+    if sync.is_behind():
+        sync.catch_up(wait=True)
+        return True
+    if merge and sync.segment_count() > 2:
+        try:
+            sync.optimize(lock_wait=0.0)
+        except LockError:
+            pass
+    return False
 
 
 def watch(app, parent: int) -> None:
@@ -65,9 +76,12 @@ def watch(app, parent: int) -> None:
         path = heartbeat_path(current_index().path)
         log.info("Search watcher %d indexes saves for the workers of %d", os.getpid(), parent)
         try:
+            merged = time.monotonic()
             while os.getppid() == parent:
                 try:
-                    watch_once()
+                    due = time.monotonic() - merged > OPTIMIZE_SECONDS
+                    if not watch_once(merge=due) and due:
+                        merged = time.monotonic()
                     pause = POLL_SECONDS
                 except Exception:  # noqa: BLE001  (the database or the index failed: try again later)
                     log.exception("The search watcher's catch-up failed; trying again")
