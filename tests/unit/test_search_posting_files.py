@@ -139,6 +139,8 @@ def test_a_damaged_file_is_ignored_with_a_warning(wiki, damage, caplog):
     with caplog.at_level(logging.WARNING, logger="app.wiki.search.posting_files"):
         assert answers() == expected
     assert "Ignoring the search posting file" in caplog.text
+    assert sync.write_posting_files() == 1  # the timer (or the watcher) writes it again
+    assert path.read_bytes() == data
 
 
 def test_a_file_written_after_a_reader_looked_is_found_later(wiki, monkeypatch):

@@ -33,7 +33,7 @@ from app.wiki.search import whoosh_internals
 log = logging.getLogger(__name__)
 
 SUFFIX = "arrays"
-MAGIC = b"GCPA1\n"
+MAGIC = b"GCPA2\n"  # bump when the layout changes: a file of another layout is written again
 TRAILER = struct.Struct("<Q")  # the directory's length in bytes, at the very end
 MIN_DOCUMENTS = 4096  # smaller segments (catch-ups' own, the timer's merges of a few edits) get none
 MIN_POSTINGS = 1024  # shorter lists are cheap to decode from Whoosh's blocks (see index.MIN_CACHED_POSTINGS)
@@ -47,12 +47,12 @@ def path_of(folder: Path, segment_id: str) -> Path:
 
 
 def write(folder: Path, reader) -> Path | None:
-    """Write the file of one segment (a SegmentReader) if it is large enough and has none: the path
-    written, or None if nothing was."""
+    """Write the file of one segment (a SegmentReader) if it is large enough and has none that
+    reads (missing, damaged, of an older layout): the path written, or None if nothing was."""
     if not whoosh_internals.fast_path() or reader.doc_count_all() < MIN_DOCUMENTS:
         return None
     target = path_of(folder, reader.segment().segment_id())
-    if target.exists():
+    if target.exists() and open_file(folder, reader) is not None:
         return None
     # Whoosh's clean_files skips names starting with a dot: a half-written file is never taken for one.
     aside = Path(folder) / f".{target.name}.{os.getpid()}.tmp"
