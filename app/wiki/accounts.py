@@ -29,6 +29,7 @@ def find_user(name: str) -> User | None:
 
 def create_user(*, name: str, password: str, role: str = VOLUNTEER, email: str | None = None,
                 trusted: bool = False) -> User:
+    begin_write()
     user = add_user(name=name, password=password, role=role, email=email, trusted=trusted)
     db.session.commit()
     return user
@@ -122,6 +123,7 @@ def check_dummy_password(password: str) -> bool:
 
 def sign_out_everywhere(user: User) -> None:
     """Invalidate every session cookie of this user (logout, password change, deactivation)."""
+    begin_write()
     user.session_version += 1
     db.session.commit()
 
@@ -130,6 +132,7 @@ def set_language(user: User, code: str) -> None:
     """Remember the interface language a member chose."""
     if code not in LANGUAGES:
         raise InvalidInput(_("Unknown language."))
+    begin_write()
     user.language = code
     db.session.commit()
 
@@ -144,6 +147,7 @@ def create_invitation(*, created_by: User, role: str = VOLUNTEER, days: int = 14
     if not 1 <= days <= 365 or (max_uses is not None and not 1 <= max_uses <= 1000):
         raise InvalidInput(_("Choose between 1 and 365 days, and between 1 and 1000 uses."))
     token = secrets.token_urlsafe(24)
+    begin_write()
     invitation = Invitation(token_hash=token_hash(token), role=role, created_by=created_by, note=note[:200],
                             expires_at=utcnow() + timedelta(days=days), max_uses=max_uses)
     db.session.add(invitation)
@@ -188,6 +192,7 @@ def active_invitations() -> list[Invitation]:
 
 
 def revoke_invitation(invitation_id: int) -> None:
+    begin_write()
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
         raise InvalidInput(_("This invitation does not exist."))
@@ -200,6 +205,7 @@ def revoke_invitation(invitation_id: int) -> None:
 def update_user(user: User, *, by: User, role: str | None = None, trusted: bool | None = None,
                 active: bool | None = None) -> User:
     """Change a user's role (admins), trust (facilitators) or activation (admins)."""
+    begin_write()
     if role is not None and role != user.role:
         require_admin(by)
         if role not in ROLES:

@@ -8,6 +8,7 @@ import secrets
 
 import sqlalchemy as sa
 
+from app.database import begin_write
 from app.extensions import db
 from app.models import User
 from app.wiki.permissions import is_member
@@ -26,6 +27,7 @@ def token_of(model, user):
 
 def create_token(model, user, *, prefix: str = "", nbytes: int = 32) -> str:
     """A new token of this kind for a member (the old one stops working); shown once."""
+    begin_write()
     db.session.execute(sa.delete(model).where(model.user_id == user.id))
     token = prefix + secrets.token_urlsafe(nbytes)
     db.session.add(model(user_id=user.id, token_hash=token_hash(token)))
@@ -34,6 +36,7 @@ def create_token(model, user, *, prefix: str = "", nbytes: int = 32) -> str:
 
 
 def revoke_token(model, user) -> None:
+    begin_write()
     db.session.execute(sa.delete(model).where(model.user_id == user.id))
     db.session.commit()
 
