@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from app.wiki.search.watcher import heartbeat_path
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON_BIN = Path(sys.executable).parent
 FLOOR_CONFIG = Path(__file__).resolve().parent / "gunicorn_floor.py"
@@ -94,7 +96,7 @@ class Server:
         """The search watcher's pid (app/wiki/search/watcher.py: the master's child that is not a worker)."""
         instance = self.env.get("WIKI_INSTANCE_PATH")
         try:
-            pid = (Path(instance) / "search-index.watcher").read_text().strip() if instance else None
+            pid = heartbeat_path(Path(instance) / "search-index").read_text().strip() if instance else None
         except OSError:
             return None
         return pid if pid in self.children() else None

@@ -31,6 +31,7 @@ from app.models.taxonomy import seed_licences
 from app.wiki import editing
 from app.wiki.accounts import create_user
 from app.wiki.rendering import render_markdown
+from app.wiki.search.watcher import heartbeat_path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -113,6 +114,11 @@ class ServedWiki:
             self.database.drop()
             raise
 
+    @property
+    def heartbeat(self) -> Path:
+        """The search watcher's heartbeat file (app/wiki/search/watcher.py), beside the default index."""
+        return heartbeat_path(self.instance / "search-index")
+
     def add_user(self, name: str, role: str = "volunteer", trusted: bool = False) -> int:
         with self.app.app_context():
             user_id = create_user(name=name, password=PASSWORD, role=role, trusted=trusted).id
@@ -176,7 +182,7 @@ class Server:
     def watcher(self) -> int | None:
         """The pid of the search watcher (app/wiki/search/watcher.py) the master forked, while it lives."""
         try:
-            pid = int((self.wiki.instance / "search-index.watcher").read_text())
+            pid = int(self.wiki.heartbeat.read_text())
         except (OSError, ValueError):
             return None
         return pid if pid in self.children() else None

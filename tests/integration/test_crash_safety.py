@@ -218,7 +218,7 @@ def seed_big_pages(wiki) -> list[tuple[str, str]]:
 
 def heartbeat_fresh(wiki) -> bool:
     try:
-        age = time.time() - (wiki.instance / "search-index.watcher").stat().st_mtime
+        age = time.time() - wiki.heartbeat.stat().st_mtime
     except OSError:
         return False
     return age < STALE_SECONDS

@@ -57,7 +57,7 @@ def test_the_watcher_indexes_saves_and_stops_with_its_master(served_wiki):
     server.process.send_signal(signal.SIGTERM)  # the master alone, as systemd's stop does first
     server.process.wait(timeout=30)
     wait_for(lambda: not alive(watcher), 15, "the watcher to stop with its master")
-    assert not (served_wiki.instance / "search-index.watcher").exists()
+    assert not served_wiki.heartbeat.exists()
 
 
 def test_a_watcher_whose_master_was_killed_stops_by_itself(served_wiki):
@@ -85,5 +85,5 @@ def test_without_a_watcher_the_workers_index_their_saves(served_wiki):
     server = served_wiki.serve(workers=2, environ={"WIKI_SEARCH_WATCHER": "0"})
     time.sleep(1)
     assert server.watcher() is None and len(server.children()) == 2
-    assert not (served_wiki.instance / "search-index.watcher").exists()
+    assert not served_wiki.heartbeat.exists()
     save_and_wait_until_indexed(served_wiki, server, "motwatchertrois")  # the worker's after-response catch-up
