@@ -182,7 +182,7 @@ class Server:
     def watcher(self) -> int | None:
         """The pid of the search watcher (app/wiki/search/watcher.py) the master forked, while it lives."""
         try:
-            pid = int(self.wiki.heartbeat.read_text())
+            pid = int(heartbeat_path(self.wiki.instance / "search-index").read_text())
         except (OSError, ValueError):
             return None
         return pid if pid in self.children() else None
