@@ -31,7 +31,8 @@ def portal():
     popular tags, the templates to start a page from (and, for facilitators, what waits for review).
 
     Cached like a page view: a hit costs one light query for the wiki's state."""
-    key = portal_key(journal.wiki_state())
+    wiki_state = journal.wiki_state()
+    key = portal_key(wiki_state)
     if (cached := cached_by_key(key)) is not None:
         return cached
     welcome, _redirected = pages.find_page(current_app.config["WIKI_HOME_PAGE"])
@@ -39,7 +40,7 @@ def portal():
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
     member = is_member(current_user)
-    popular = sorted(tagging.tag_counts(member=member), key=lambda item: (-item[1], item[0].slug))[:PORTAL_TAGS]
+    popular = sorted(tagging.tag_counts(member=member, wiki_state=wiki_state), key=lambda item: (-item[1], item[0].slug))[:PORTAL_TAGS]
     context = dict(welcome=welcome, revision=revision, popular=popular,
                    recent=pages.recently_updated(member=member, limit=PORTAL_RECENT),
                    sessions=agenda.next_sessions(member=member, limit=PORTAL_SESSIONS),

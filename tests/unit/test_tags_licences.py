@@ -56,6 +56,45 @@ def test_tag_page_lists_exactly_the_tagged_published_pages(people, app):
     assert dict((t.slug, n) for t, n in tagging.tag_counts(member=False)) == {"velo": 2}
 
 
+def test_tag_counts_are_kept_per_wiki_state_and_follow_every_change(people, app):
+    """tag_counts is kept per process and wiki state: asked again with nothing changed it sends no
+    query, and each change that moves a count (a new tag, an approval, members-only, a deletion, a
+    rename or merge) moves the state with it."""
+    app.config["WIKI_MODERATION"] = "new_contributors"
+    sent = []
+
+    def keep(_conn, _cursor, statement, *_rest):
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+
+    def counts(member=False):
+        return {t.slug: n for t, n in tagging.tag_counts(member=member)}
+
+    try:
+        page = editing.create_page(title="Vélos", body="x", author=people["Fanny"], tags="vélo")
+        other = editing.create_page(title="Ateliers", body="x", author=people["Fanny"], tags="vélo, atelier")
+        assert counts() == {"velo": 2, "atelier": 1}
+        sent.clear()
+        assert counts() == {"velo": 2, "atelier": 1}
+        assert not [s for s in sent if "count(page_tags.page_id)" in s]  # kept: only the state was read
+
+        edit(page, people["Victor"], tags="vélo, réparation")  # pending: counts nothing yet
+        assert counts() == {"velo": 2, "atelier": 1}
+        moderation.approve(page, reviewer=people["Fanny"])
+        assert counts() == {"velo": 2, "atelier": 1, "reparation": 1}
+        page_settings.set_visibility(other, "members", by=people["Fanny"])
+        assert counts() == {"velo": 1, "reparation": 1}
+        assert counts(member=True) == {"velo": 2, "atelier": 1, "reparation": 1}
+        editing.delete_page(page, author=people["Fanny"])
+        assert counts() == {} and counts(member=True) == {"velo": 1, "atelier": 1}
+        tagging.rename_tag(tagging.find_tag("atelier"), "vélo", by=people["Fanny"])
+        assert counts(member=True) == {"velo": 1}
+        assert [(t.name, n) for t, n in tagging.tag_counts(member=True)] == [("vélo", 1)]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+
+
 def test_tag_change_is_a_revision_in_history(people):
     page = editing.create_page(title="Page", body="x", author=people["Fanny"])
     revision = edit(page, people["Fanny"], tags="atelier")
