@@ -9,7 +9,7 @@ import pytest
 from whoosh import query as wq
 
 from app.wiki import editing, page_settings, search
-from app.wiki.search import bitsets, scoring
+from app.wiki.search import bitsets, scoring, top_scoring
 from app.wiki.search import index as index_module
 from app.wiki.search.whoosh_internals import term_documents
 
@@ -55,9 +55,9 @@ def with_bits(text, member, **kwargs):
 
 @pytest.fixture
 def wiki(ctx, monkeypatch):
-    """Every list chunked (ArrayScorer.top_word) and every posting list and its bits kept."""
-    monkeypatch.setattr(scoring, "MIN_CHUNKED_POSTINGS", 1)
-    monkeypatch.setattr(scoring, "CHUNK", 3)
+    """Every list chunked (ArrayScorer.top: top_scoring.py) and every posting list and its bits kept."""
+    monkeypatch.setattr(top_scoring, "MIN_CHUNKED_POSTINGS", 1)
+    monkeypatch.setattr(top_scoring, "CHUNK", 3)
     monkeypatch.setattr(index_module, "MIN_CACHED_POSTINGS", 1)
     rng = random.Random(11)
     words = "gouvernance partagée budget réunion bureau trésorerie".split()

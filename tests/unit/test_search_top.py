@@ -1,4 +1,4 @@
-"""A common word scored by chunks, best bound first (ArrayScorer.top_word): the same hits, order,
+"""A common word scored by chunks, best bound first (ArrayScorer.top, top_scoring.py): the same hits, order,
 totals and facets as scoring every posting, and members-only pages never in a visitor's results."""
 
 import random
@@ -6,7 +6,7 @@ import random
 import pytest
 
 from app.wiki import editing, page_settings, search
-from app.wiki.search import bitsets, scoring
+from app.wiki.search import bitsets, scoring, top_scoring
 from app.wiki.search.results import tag_facets
 
 
@@ -22,8 +22,8 @@ def answer(text, **kwargs):
 @pytest.fixture
 def chunked(monkeypatch):
     """Every list long enough to be chunked, in chunks of 3 postings: many bounds on a small wiki."""
-    monkeypatch.setattr(scoring, "MIN_CHUNKED_POSTINGS", 1)
-    monkeypatch.setattr(scoring, "CHUNK", 3)
+    monkeypatch.setattr(top_scoring, "MIN_CHUNKED_POSTINGS", 1)
+    monkeypatch.setattr(top_scoring, "CHUNK", 3)
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ QUERIES = [("gouvernance", {}), ("budget", {}), ("gouvernance", {"page": 2}), ("
 def test_chunked_scoring_answers_exactly_what_scoring_every_posting_answers(wiki, monkeypatch, member):
     chunked = [answer(text, member=member, **kwargs) for text, kwargs in QUERIES]
     calls = []
-    monkeypatch.setattr(scoring.ArrayScorer, "top_word", lambda *args: calls.append(args) or None)
+    monkeypatch.setattr(scoring.ArrayScorer, "top", lambda *args: calls.append(args) or None)
     plain = [answer(text, member=member, **kwargs) for text, kwargs in QUERIES]
     assert calls  # the second run really took the plain path
     assert chunked == plain
@@ -93,5 +93,5 @@ def test_chunked_scoring_is_exact_across_segments_and_deletions(wiki, monkeypatc
     assert "fiche-3" not in answer("gouvernance", member=False, per_page=100)[0]
     assert len(list(search.current_index().searcher().reader().leaf_readers())) > 1
     chunked = [answer(text, member=False, **kwargs) for text, kwargs in QUERIES]
-    monkeypatch.setattr(scoring.ArrayScorer, "top_word", lambda *args: None)
+    monkeypatch.setattr(scoring.ArrayScorer, "top", lambda *args: None)
     assert chunked == [answer(text, member=False, **kwargs) for text, kwargs in QUERIES]

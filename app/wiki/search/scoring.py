@@ -7,23 +7,21 @@ formula. The posting lists come from whoosh_internals; when it says the installe
 one it knows (fast_path() is False), or the query has a shape the bulk scorer does not handle,
 `scores` asks Whoosh's own search instead, which finds the same documents."""
 
-import heapq
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from whoosh import query as wq
 
 from app.wiki.search import whoosh_internals
 from app.wiki.search.analysis import word_pairs
-from app.wiki.search.bitsets import Lookup, members
+from app.wiki.search.bitsets import members
 from app.wiki.search.index import PAIR_FIELDS, SearchIndex
 from app.wiki.search.subset_scoring import SubsetScoring
+from app.wiki.search.top_scoring import TopScoring
 from app.wiki.search.whoosh_internals import decode_positions, deleted_documents, positions_in, posting_arrays
 
 BM25_B, BM25_K1 = 0.75, 1.2
-CHUNK = 32  # postings a block-max bound covers (at 10,000 pages a common word scores ~700 of 9,955)
-MIN_CHUNKED_POSTINGS = 1024  # shorter lists are scored whole
 # A long phrase's candidates (documents holding all its pairs) at least 1/8 of its rarest word's
 # postings: read the words' whole lists (as many blocks would be read one by one anyway).
 WHOLE_LIST_SHARE = 8
@@ -45,12 +43,12 @@ def scores(searcher, index: SearchIndex, parsed, *, limit: int, hidden: set[int]
 
 def top_scores(searcher, index: SearchIndex, parsed, *, wanted: int, hidden_bits: int,
                within: int | None = None) -> tuple[int, dict[int, float]] | None:
-    """For one word on a long posting list (a common word): (every match this reader may see, as
-    bits, and the scores of enough of them to rank the best `wanted`, exactly as `scores` would; all
-    are matches). `hidden_bits`, `within`: bits (bitsets.py). None: use `scores`."""
+    """For a word, or words ANDed, on long posting lists (top_scoring.py): (every match this reader
+    may see, as bits, and the scores of enough of them to rank the best `wanted`, exactly as `scores`
+    would; all are matches). `hidden_bits`, `within`: bits (bitsets.py). None: use `scores`."""
     if not whoosh_internals.fast_path():
         return None
-    return ArrayScorer(searcher, index).top_word(parsed, wanted, hidden_bits, within)
+    return ArrayScorer(searcher, index).top(parsed, wanted, hidden_bits, within)
 
 
 def whoosh_scores(searcher, parsed, *, limit: int, hidden: set[int],
@@ -96,7 +94,7 @@ def adjacent_at(postings: list[tuple[list, list, list]], order: list[int], docnu
     return at
 
 
-class ArrayScorer(SubsetScoring):
+class ArrayScorer(SubsetScoring, TopScoring):
     """Scores a Whoosh query of terms, And, Or, Not, AndNot and AndMaybe over whole posting lists."""
 
     def __init__(self, searcher, index: SearchIndex):
@@ -149,79 +147,6 @@ class ArrayScorer(SubsetScoring):
             for docnum in deleted_documents(reader):
                 found.pop(offset + docnum, None)
         return found
-
-    def top_word(self, node, wanted: int, hidden_bits: int, within: int | None):
-        """A word in one or two fields (what the parser makes of one word: title and body) whose longest
-        posting list is scored by chunks of CHUNK postings, best bound first (block-max): a chunk's
-        bound is the score of its highest frequency in its shortest document (BM25F grows with the
-        one, falls with the other, and so do rounded floats), and chunks stop once the `wanted`-th
-        best visible score is above the next bound. Every match still counts (total, facets): only
-        scoring is skipped. The other field is scored whole (titles: few postings).
-
-        The matches are bits (bitsets.py; `hidden_bits`, `within`: bits too): at 100,000 pages a set
-        of them cost more than the scoring this skips. Returns (matches as bits, scores)."""
-        terms = [node] if isinstance(node, wq.Term) else list(node.subqueries) if isinstance(node, wq.Or) else []
-        if not 1 <= len(terms) <= 2 or not all(isinstance(term, wq.Term) for term in terms):
-            return None  # two parts: a sum in either order is the same float, so ties rank as `scores` does
-        if max(self.searcher.doc_frequency(term.fieldname, term.text) for term in terms) < MIN_CHUNKED_POSTINGS:
-            return None
-        parts = [(term, self.weight(term.fieldname, term.text, term.boost)) for term in terms]
-        parts = [(term, weight) for term, weight in parts if weight is not None]
-        if not parts or not all(weight.scorable for _term, weight in parts):
-            return None
-        lists = [[self.index.postings(reader, term.fieldname, term.text) for reader, _ in self.leaves]
-                 for term, _weight in parts]
-        sizes = [sum(len(ids) for ids, _weights in segments) for segments in lists]
-        longest = max(range(len(parts)), key=sizes.__getitem__)
-        if sizes[longest] < MIN_CHUNKED_POSTINGS:
-            return None
-        (term, weight), others, lists = parts[longest], parts[:longest] + parts[longest + 1:], lists[longest]
-        other = self.term(others[0][0].fieldname, others[0][0].text, others[0][0].boost) if others else {}
-        matched = self.index.term_bits(self.searcher, term.fieldname, term.text)
-        if others:
-            matched |= self.index.term_bits(self.searcher, others[0][0].fieldname, others[0][0].text)
-        matched &= ~hidden_bits
-        if within is not None:
-            matched &= within
-        visible = Lookup(matched, self.doc_count).raw  # tested inline below: this loop is the hot one
-        scale, constant, slope = weight.scale, weight.constant, weight.slope
-        found = {docnum: self.posting_score(term, weight, lists, docnum) + score  # the other field's exactly
-                 for docnum, score in other.items() if visible[docnum >> 3] >> (docnum & 7) & 1}
-        best = heapq.nlargest(wanted, found.values())
-        heapq.heapify(best)
-        chunks = []
-        for n, (reader, _offset) in enumerate(self.leaves):
-            bounds = self.index.chunk_bounds(reader, term.fieldname, term.text, lists[n], CHUNK)
-            for start, (top, shortest) in enumerate(bounds):
-                chunks.append((scale * top / (top + constant + slope * shortest), n, start * CHUNK))
-        chunks.sort(key=lambda chunk: -chunk[0])
-        for bound, n, start in chunks:
-            if len(best) >= wanted and best[0] > bound:
-                break
-            reader, offset = self.leaves[n]
-            ids, weights = lists[n]
-            lengths = self.index.field_lengths(reader, term.fieldname)
-            for docnum, tf in zip(ids[start:start + CHUNK], weights[start:start + CHUNK]):
-                key = offset + docnum
-                if key in found or not visible[key >> 3] >> (key & 7) & 1:
-                    continue
-                found[key] = score = scale * tf / (tf + constant + slope * lengths[docnum])
-                if len(best) < wanted:
-                    heapq.heappush(best, score)
-                elif score > best[0]:
-                    heapq.heapreplace(best, score)
-        return matched, found
-
-    def posting_score(self, term, weight: TermWeight, lists, key: int) -> float:
-        """The score of `term`'s posting (`lists`: its postings by segment) of global document `key`,
-        0.0 when it has none."""
-        n = bisect_right(self.offsets, key) - 1
-        (reader, offset), (ids, weights) = self.leaves[n], lists[n]
-        at = bisect_left(ids, key - offset)
-        if at == len(ids) or ids[at] != key - offset:
-            return 0.0
-        tf, length = weights[at], self.index.field_lengths(reader, term.fieldname)[key - offset]
-        return weight.scale * tf / (tf + weight.constant + weight.slope * length)
 
     def weight(self, fieldname: str, text: str, boost: float) -> "TermWeight | None":
         """How a posting of `text` scores (BM25F), or None when no document holds it."""

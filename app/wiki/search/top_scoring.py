@@ -1,0 +1,178 @@
+"""Ranking the best hits of a common word, or of words ANDed, without scoring every match.
+
+At 100,000 pages a common word is in most pages, and two words typed together still match tens of
+thousands: scoring each in Python costs tens of milliseconds to show twenty. Here one posting list
+(the longest of the rarest word) is read in chunks of CHUNK postings, best bound first (block-max):
+a chunk's bound is its best posting's score plus the highest score every other word could add in
+the same field, and chunks stop once the `wanted`-th best score is above the next bound. Documents
+holding a word in another field (titles: few postings, and boosted) are scored first, whole.
+
+The matches themselves (the total, the facets) are bits, exact (bitsets.py); only scoring is
+skipped. Every score computed is the float `evaluate` gives: a word in two fields is the sum of two
+floats (the same in either order), and the words are added in narrowed_and's order, rarest first.
+A document is scored by `doc_scorer`, one bisect a term in the segment's arrays."""
+
+import heapq
+from bisect import bisect_left, bisect_right
+
+from whoosh import query as wq
+
+from app.wiki.search.bitsets import Lookup
+
+CHUNK = 32  # postings a block-max bound covers (at 10,000 pages a common word scores ~700 of 9,955)
+MIN_CHUNKED_POSTINGS = 1024  # shorter lists are scored whole
+BOUND_MARGIN = 1 + 1e-9  # a bound sums its floats in another grouping than a score: raised by a hair
+
+
+class TopScoring:
+    """ArrayScorer's methods for the best hits (it provides searcher, index, leaves, offsets,
+    doc_count, weight(), term() and match_bits())."""
+
+    def top(self, node, wanted: int, hidden_bits: int, within: int | None):
+        """(every match this reader may see, as bits; the scores of enough of them to rank the best
+        `wanted`, exactly as `scores` would) for a word, or words ANDed (each a Term, or an Or of one
+        word in two fields: what the parser makes of what people type). None for another shape, or
+        when the rarest word's longest list is short (scoring it whole costs less)."""
+        nodes = list(node.subqueries) if isinstance(node, wq.And) else [node]
+        parts = [self.word_terms(child) for child in nodes]
+        if not nodes or any(part is None for part in parts):
+            return None
+        bits = [self.match_bits(child) for child in nodes]
+        order = sorted(range(len(parts)), key=lambda k: bits[k].bit_count())  # narrowed_and's order
+        parts = [parts[k] for k in order]
+        matched = bits[0]
+        for part_bits in bits[1:]:
+            matched &= part_bits
+        matched &= ~hidden_bits
+        if within is not None:
+            matched &= within
+        if not all(parts):  # a word no document holds: nothing matches
+            return matched, {}
+        lists = [[[self.index.postings(reader, term.fieldname, term.text) for reader, _ in self.leaves]
+                  for term, _weight in part] for part in parts]
+        sizes = [sum(len(ids) for ids, _weights in segments) for segments in lists[0]]
+        longest = max(range(len(sizes)), key=sizes.__getitem__)
+        if sizes[longest] < MIN_CHUNKED_POSTINGS:
+            return None
+        visible = Lookup(matched, self.doc_count).raw  # tested inline: these loops are the hot ones
+        score = self.doc_scorer(parts, lists)
+        term, weight = parts[0][longest]
+        found: dict[int, float] = {}
+        rest = 0.0  # the highest score the other words can add in the chunked list's field
+        for n_part, (part, part_lists) in enumerate(zip(parts, lists)):
+            highest = 0.0
+            for (other, other_weight), segments in zip(part, part_lists):
+                if other.fieldname == term.fieldname:
+                    if n_part:
+                        highest = max(highest, self.highest_score(other, other_weight, segments))
+                    continue
+                for (ids, _weights), (_reader, offset) in zip(segments, self.leaves):
+                    for docnum in ids:
+                        key = offset + docnum
+                        if key not in found and visible[key >> 3] >> (key & 7) & 1:
+                            found[key] = score(key)
+            rest += highest
+        best = heapq.nlargest(wanted, found.values())
+        heapq.heapify(best)
+        # Each later word's term in the chunked list's field, with its postings by segment. A word
+        # without one is in another field only: all its matches are in `found` already.
+        later = [[(weight_, segments) for (term_, weight_), segments in zip(part, part_lists)
+                  if term_.fieldname == term.fieldname] for part, part_lists in zip(parts[1:], lists[1:])]
+        chunks = self.chunks(term, weight, lists[0][longest], rest) if all(later) else []
+        for bound, n, start in chunks:
+            if len(best) >= wanted and best[0] > bound:
+                break
+            others = [(segments[n], weight_) for ((weight_, segments),) in later]
+            for key, value in self.chunk_scores(n, start, term, weight, lists[0][longest][n], others, found, visible):
+                found[key] = value
+                if len(best) < wanted:
+                    heapq.heappush(best, value)
+                elif value > best[0]:
+                    heapq.heapreplace(best, value)
+        return matched, found
+
+    def chunk_scores(self, n: int, start: int, term, weight, postings, later, found: dict, visible: bytes):
+        """(key, score) of the visible documents of one chunk not scored yet. Those hold no query word
+        in another field (they would be in `found`), so a document's score is its posting here plus,
+        for each later word, that word's posting in this field (`later`: its postings in this segment
+        and its weight; a bisect), added in order: each word's other field adds 0.0, no float changes."""
+        reader, offset = self.leaves[n]
+        lengths = self.index.field_lengths(reader, term.fieldname)
+        scale, constant, slope = weight.scale, weight.constant, weight.slope
+        others = [(ids, weights, w.scale, w.constant, w.slope) for (ids, weights), w in later]
+        ids, weights = postings
+        for docnum, tf in zip(ids[start:start + CHUNK], weights[start:start + CHUNK]):
+            key = offset + docnum
+            if key in found or not visible[key >> 3] >> (key & 7) & 1:
+                continue
+            value = scale * tf / (tf + constant + slope * lengths[docnum])  # term()'s expression
+            for other_ids, other_weights, other_scale, other_constant, other_slope in others:
+                at = bisect_left(other_ids, docnum)  # there: the document matches that word in this field
+                other_tf = other_weights[at]
+                value = value + other_scale * other_tf / (other_tf + other_constant + other_slope * lengths[docnum])
+            yield key, value
+
+    def chunks(self, term, weight, segments, rest: float) -> list[tuple[float, int, int]]:
+        """(bound, segment, first posting) of each chunk of `term`'s postings, best bound first: the
+        score of its highest frequency in its shortest document (BM25F grows with the one, falls with
+        the other, and so do rounded floats), plus `rest`."""
+        scale, constant, slope = weight.scale, weight.constant, weight.slope
+        found = []
+        for n, ((reader, _offset), postings) in enumerate(zip(self.leaves, segments)):
+            bounds = self.index.chunk_bounds(reader, term.fieldname, term.text, postings, CHUNK)
+            found.extend(((scale * top / (top + constant + slope * shortest) + rest) * BOUND_MARGIN, n, start * CHUNK)
+                         for start, (top, shortest) in enumerate(bounds))
+        found.sort(key=lambda chunk: -chunk[0])
+        return found
+
+    def highest_score(self, term, weight, segments) -> float:
+        """At least the highest score of any posting of `term` (its chunks' bounds, kept per segment)."""
+        scale, constant, slope = weight.scale, weight.constant, weight.slope
+        highest = 0.0
+        for (reader, _offset), postings in zip(self.leaves, segments):
+            bounds = self.index.chunk_bounds(reader, term.fieldname, term.text, postings, CHUNK)
+            if bounds:
+                highest = max(highest, max(scale * top / (top + constant + slope * shortest) for top, shortest in bounds))
+        return highest
+
+    def doc_scorer(self, parts, lists):
+        """score(key): what `evaluate` gives global document `key`, a match of every part. `parts`:
+        the words in narrowed_and's order, each [(term, weight)] of one or two fields; `lists`: their
+        postings by segment. One bisect a term in its segment's arrays, no dictionary built."""
+        by_segment = [(offset, [[(segments[n][0], segments[n][1], self.index.field_lengths(reader, term.fieldname),
+                                  weight.scale, weight.constant, weight.slope)
+                                 for (term, weight), segments in zip(part, part_lists)]
+                                for part, part_lists in zip(parts, lists)])
+                      for n, (reader, offset) in enumerate(self.leaves)]
+        offsets = self.offsets
+
+        def score(key: int) -> float:
+            offset, words = by_segment[bisect_right(offsets, key) - 1]
+            local = key - offset
+            total = None
+            for fields in words:
+                value = None
+                for ids, weights, lengths, scale, constant, slope in fields:
+                    at = bisect_left(ids, local)
+                    if at < len(ids) and ids[at] == local:  # term()'s expression: the same float
+                        tf = weights[at]
+                        one = scale * tf / (tf + constant + slope * lengths[local])
+                    else:
+                        one = 0.0  # exact: x + 0.0 == x, as the disjunction adds a missing field
+                    value = one if value is None else value + one
+                total = value if total is None else total + value
+            return total
+
+        return score
+
+    def word_terms(self, node) -> list | None:
+        """[(term, weight)] of a word in one or two fields (a Term, or an Or of one or two), leaving out
+        a field no document holds it in; None for another shape or an unscorable field."""
+        terms = [node] if isinstance(node, wq.Term) else list(node.subqueries) if isinstance(node, wq.Or) else []
+        if not 1 <= len(terms) <= 2 or not all(isinstance(term, wq.Term) for term in terms):
+            return None
+        if len({term.fieldname for term in terms}) < len(terms):  # one word in two fields, not two words
+            return None
+        weighted = [(term, self.weight(term.fieldname, term.text, term.boost)) for term in terms]
+        weighted = [(term, weight) for term, weight in weighted if weight is not None]
+        return weighted if all(weight.scorable for _term, weight in weighted) else None
