@@ -1,7 +1,8 @@
 """Words ANDed ranked from chunks (top_scoring.py): the same hits, order, totals and facets as
 scoring every match, each score the very float `evaluate` gives, on an index of several segments
 with deleted documents, members-only pages and tags (the fixture of test_search_bitsets.py), for
-two and three words, visitors and members, later pages, one hit a page and a tag filter."""
+two and three words and phrases of two (a pair term), visitors and members, later pages, one hit a
+page and a tag filter."""
 
 import random
 
@@ -36,7 +37,8 @@ def taken(monkeypatch):
 def test_ranked_from_chunks_as_from_every_match(wiki, taken, member):
     rng = random.Random(7)
     queries = [" ".join(rng.sample(WORDS, 2)) for _ in range(12)] + [" ".join(rng.sample(WORDS, 3)) for _ in range(6)]
-    for text in queries + ["gouvernance budget", "gouvernance trésorerie", "budget introuvable"]:
+    phrases = ['"gouvernance partagée"', '"budget réunion" bureau', '"bureau gouvernance" "partagée budget"']
+    for text in queries + phrases + ["gouvernance budget", "gouvernance trésorerie", "budget introuvable"]:
         for kwargs in PAGES:
             assert with_bits(text, member, **kwargs) == with_sets(text, member, **kwargs), (text, kwargs)
     assert sum(taken) >= len(queries) * len(PAGES) // 2  # most went through the chunks
@@ -45,7 +47,8 @@ def test_ranked_from_chunks_as_from_every_match(wiki, taken, member):
 def test_every_score_is_the_float_evaluate_gives_and_most_are_not_computed(wiki):
     skipped = []
     for text in ("gouvernance budget", "budget trésorerie réunion", "partagée bureau", "interne trésorerie",
-                 "gouvernance fiche", "budget réunion", "réunion bureau budget", "gouvernance", "budget"):
+                 "gouvernance fiche", "budget réunion", "réunion bureau budget", "gouvernance", "budget",
+                 '"gouvernance partagée"', '"budget réunion" bureau', '"réunion budget"'):
         check(text, skipped)
     assert sum(skipped) > 0 and max(skipped) >= 10, skipped  # documents matched but never scored
 
@@ -70,8 +73,8 @@ def test_short_lists_and_other_shapes_are_left_to_scores(wiki, monkeypatch):
     handle = search.current_index()
     searcher = handle.searcher()
     scorer = scoring.ArrayScorer(searcher, handle)
-    for text in ("gouvernance -budget", '"gouvernance partagée" budget', "gouvernance (budget OR bureau OR fiche)",
-                 '"gouvernance partagée"', "gouvernance OR budget"):
+    for text in ("gouvernance -budget", '"gouvernance partagée budget" bureau', "gouvernance (budget OR bureau OR fiche)",
+                 '"gouvernance partagée budget"', "gouvernance OR budget"):
         assert scorer.top(search.parse(handle.parser, text), 10, 0, None) is None, text
     monkeypatch.setattr(top_scoring, "MIN_CHUNKED_POSTINGS", 10**9)
     for text in ("gouvernance budget", "gouvernance"):  # lists shorter than the threshold

@@ -17,7 +17,9 @@ from bisect import bisect_left, bisect_right
 
 from whoosh import query as wq
 
+from app.wiki.search.analysis import word_pairs
 from app.wiki.search.bitsets import Lookup
+from app.wiki.search.index import PAIR_FIELDS
 
 CHUNK = 32  # postings a block-max bound covers (at 10,000 pages a common word scores ~700 of 9,955)
 MIN_CHUNKED_POSTINGS = 1024  # shorter lists are scored whole
@@ -33,7 +35,7 @@ class TopScoring:
         `wanted`, exactly as `scores` would) for a word, or words ANDed (each a Term, or an Or of one
         word in two fields: what the parser makes of what people type). None for another shape, or
         when the rarest word's longest list is short (scoring it whole costs less)."""
-        nodes = list(node.subqueries) if isinstance(node, wq.And) else [node]
+        nodes = [self.as_pair_term(child) for child in (node.subqueries if isinstance(node, wq.And) else [node])]
         parts = [self.word_terms(child) for child in nodes]
         if not nodes or any(part is None for part in parts):
             return None
@@ -209,6 +211,21 @@ class TopScoring:
             return total
 
         return score
+
+    def as_pair_term(self, node):
+        """A phrase of two words as the one term it is in the pair field (and an Or of such phrases as
+        an Or of those terms), when every segment has the pairs: phrase_by_pairs scores it as that term
+        (the same expression on the same postings and lengths), so it ranks like a word. Anything
+        else is returned as it is."""
+        if isinstance(node, wq.Or) and node.subqueries:
+            terms = [self.as_pair_term(child) for child in node.subqueries]
+            return wq.Or(terms) if all(isinstance(term, wq.Term) for term in terms) else node
+        if not isinstance(node, wq.Phrase) or node.slop != 1 or node.fieldname not in PAIR_FIELDS:
+            return node
+        words = [word for word in node.words if word]
+        if len(words) != 2 or not all(self.index.has_pairs(reader) for reader, _offset in self.leaves):
+            return node
+        return wq.Term(PAIR_FIELDS[node.fieldname], word_pairs(words)[0], boost=node.boost)
 
     def word_terms(self, node) -> list | None:
         """[(term, weight)] of a word in one or two fields (a Term, or an Or of one or two), leaving out
