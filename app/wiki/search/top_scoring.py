@@ -34,14 +34,17 @@ class TopScoring:
         """(every match this reader may see, as bits; the scores of enough of them to rank the best
         `wanted`, exactly as `scores` would) for a word, or words ANDed (each a Term, or an Or of one
         word in two fields: what the parser makes of what people type). None for another shape, or
-        when the rarest word's longest list is short (scoring it whole costs less)."""
+        when the rarest word matches few pages or has short lists (scoring it whole costs less)."""
         nodes = [self.as_pair_term(child) for child in (node.subqueries if isinstance(node, wq.And) else [node])]
-        parts = [self.word_terms(child) for child in nodes]
-        if not nodes or any(part is None for part in parts):
-            return None
         bits = [self.match_bits(child) for child in nodes]
-        order = sorted(range(len(parts)), key=lambda k: bits[k].bit_count())  # narrowed_and's order
-        parts = [parts[k] for k in order]
+        if not nodes or any(part_bits is None for part_bits in bits):
+            return None
+        order = sorted(range(len(nodes)), key=lambda k: bits[k].bit_count())  # narrowed_and's order
+        if bits[order[0]].bit_count() < MIN_CHUNKED_POSTINGS:
+            return None  # a rare word: scoring its matches costs less than the weights asked here again
+        parts = [self.word_terms(nodes[k]) for k in order]
+        if any(part is None for part in parts):
+            return None
         matched = bits[0]
         for part_bits in bits[1:]:
             matched &= part_bits
