@@ -79,3 +79,25 @@ def test_short_lists_and_other_shapes_are_left_to_scores(wiki, monkeypatch):
     monkeypatch.setattr(top_scoring, "MIN_CHUNKED_POSTINGS", 10**9)
     for text in ("gouvernance budget", "gouvernance"):  # lists shorter than the threshold
         assert scorer.top(search.parse(handle.parser, text), 10, 0, None) is None, text
+
+
+def test_bounds_hold_when_the_order_was_kept_under_other_parameters(wiki):
+    """impact_chunks orders a list with the BM25F parameters of the first query that asked; edits then
+    move the average lengths. Kept under parameters far from the real ones (length counting for
+    everything, or for nothing), the order is poor but every bound still holds: the same answers."""
+    handle = search.current_index()
+    queries = ["gouvernance", "budget réunion", '"gouvernance partagée"', "trésorerie gouvernance"]
+    search.query("gouvernance", member=False)  # the index caught up first (with_sets reads it as it is)
+    expected = {(text, member): with_sets(text, member) for text in queries for member in (False, True)}
+    searcher = handle.searcher()
+    for constant, slope in ((0.0, 100.0), (100.0, 0.0)):
+        handle.forget_postings()
+        for reader, _offset in searcher.reader().leaf_readers():
+            for fieldname, pair_field in (("title", "title_pairs"), ("body", "body_pairs")):
+                for field in (fieldname, pair_field):
+                    for text in reader.lexicon(field):
+                        text = text.decode() if isinstance(text, bytes) else text
+                        postings = handle.postings(reader, field, text)
+                        handle.impact_chunks(reader, field, text, postings, top_scoring.CHUNK, constant, slope)
+        for (text, member), answer in expected.items():
+            assert with_bits(text, member) == answer, (text, member, constant, slope)
