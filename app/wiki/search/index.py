@@ -17,7 +17,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
-from app.wiki.search import bitsets, posting_files, whoosh_internals
+from app.wiki.search import bitsets, impacts, posting_files, whoosh_internals
 from app.wiki.search.analysis import PAIR_ANALYZER, TEXT_ANALYZER, prefix_analyzer
 from app.wiki.search.parsing import describe, make_parser
 
@@ -35,8 +35,6 @@ MAX_CACHED_POSTINGS = 262_144
 MIN_CACHED_POSTINGS = 1024
 # The bits of those lists' documents (bitsets.py), kept the same way: N/8 bytes a list and segment.
 MAX_KEPT_BITS_BYTES = 2_000_000
-# Long lists' postings in score order (impact_chunks), kept the same way: 4 bytes a posting.
-MAX_KEPT_IMPACT_BYTES = 4_000_000
 # The pair field of each phrase field: every two adjacent words as one term, frequencies only.
 PAIR_FIELDS = {"title": "title_pairs", "body": "body_pairs"}
 # Every document written by this code holds this term, the meta document too. A segment whose every
@@ -84,9 +82,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._lengths: dict[tuple, list[int]] = {}
-        self._impacts: OrderedDict[tuple, tuple[array, array, array]] = OrderedDict()  # impact_chunks
-        self._impacts_size = 0
-        self._best_pairs: dict[tuple, list[tuple[float, int]]] = {}
+        self._impacts = impacts.KeptImpacts()  # what ranking from chunks keeps of long lists
         self._has_pairs: dict = {}
         self._postings: OrderedDict[tuple, tuple[array, array]] = OrderedDict()  # least recently used first
         self._postings_size = 0
@@ -290,61 +286,14 @@ class SearchIndex:
         return found
 
     def best_pairs(self, reader, fieldname: str, text: str, postings) -> list[tuple[float, int]]:
-        """The (frequency, length) pairs of a term's postings in one segment that no other posting beats
-        on both (at least as frequent, in a document at most as long): the highest score of any
-        posting is one of theirs, whatever BM25F's parameters. A handful of pairs, kept per segment
-        (it never changes); read from runs of 256 postings, so it may hold a pair no posting has, but
-        none is below a real one (an upper bound)."""
-        key = (whoosh_internals.segment_key(reader), fieldname, text)
-        found = self._best_pairs.get(key)
-        if found is None:
-            ids, weights = postings
-            lengths = self.field_lengths(reader, fieldname)
-            runs = sorted(((max(weights[start:start + 256]), min(map(lengths.__getitem__, ids[start:start + 256])))
-                           for start in range(0, len(ids), 256)), key=lambda pair: (-pair[0], pair[1]))
-            found, shortest = [], None
-            for top, length in runs:  # most frequent first: keep each pair shorter than all before it
-                if shortest is None or length < shortest:
-                    found.append((top, length))
-                    shortest = length
-            if len(self._best_pairs) > 4096:
-                self._best_pairs.clear()
-            self._best_pairs[key] = found
-        return found
+        """A term's best (frequency, length) pairs in one segment (impacts.KeptImpacts.best_pairs)."""
+        return self._impacts.best_pairs((whoosh_internals.segment_key(reader), fieldname, text), postings,
+                                        self.field_lengths(reader, fieldname))
 
     def impact_chunks(self, reader, fieldname: str, text: str, postings, size: int, constant: float, slope: float):
-        """A long list of one segment in chunks of `size` postings, by decreasing score: (the postings'
-        places in `postings`, in that order; each chunk's highest frequency; each chunk's shortest
-        length). In docnum order every chunk of a common word holds some high frequency in some short
-        page, so its bound is near the best and most chunks were scored (12,900 of 74,000 matches at
-        100,000 pages). Ordered with the BM25F of the query that asked first (`constant`, `slope`):
-        the average length moves a little with each edit, which changes how tight the bounds are,
-        never whether they hold. Kept like the bits, least recently used dropped past
-        MAX_KEPT_IMPACT_BYTES: a segment never changes."""
-        key = (whoosh_internals.segment_key(reader), fieldname, text, size)
-        with self._postings_lock:
-            kept = self._impacts.get(key)
-            if kept is not None:
-                self._impacts.move_to_end(key)
-                return kept
-        ids, weights = postings
-        lengths = self.field_lengths(reader, fieldname)
-        impact = [tf / (tf + constant + slope * lengths[docnum]) for docnum, tf in zip(ids, weights)]
-        order = array("I", sorted(range(len(impact)), key=impact.__getitem__, reverse=True))
-        tops, shortest = array("d"), array("I")
-        for start in range(0, len(order), size):
-            chunk = order[start:start + size]
-            tops.append(max(map(weights.__getitem__, chunk)))
-            shortest.append(min(lengths[ids[place]] for place in chunk))
-        found = order, tops, shortest
-        with self._postings_lock:
-            if key not in self._impacts:
-                self._impacts[key] = found
-                self._impacts_size += 4 * len(order) + 12 * len(tops)
-                while self._impacts_size > MAX_KEPT_IMPACT_BYTES and len(self._impacts) > 1:
-                    _key, (dropped, dropped_tops, _shortest) = self._impacts.popitem(last=False)
-                    self._impacts_size -= 4 * len(dropped) + 12 * len(dropped_tops)
-        return found
+        """A term's postings in one segment by decreasing score, in chunks (impacts.KeptImpacts.chunks)."""
+        return self._impacts.chunks((whoosh_internals.segment_key(reader), fieldname, text, size), postings,
+                                    self.field_lengths(reader, fieldname), size, constant, slope)
 
     def term_segment_bits(self, reader, fieldname: str, text: str) -> int:
         """The documents of one segment holding a term, deleted ones included, as bits (local numbers).
@@ -404,8 +353,6 @@ class SearchIndex:
             self._postings.clear()
             self._postings_size = 0
             self._impacts.clear()
-            self._impacts_size = 0
-            self._best_pairs.clear()
             self._bits.clear()
             self._bits_size = 0
 
