@@ -10,6 +10,7 @@ from collections import OrderedDict
 # Postings in score order, kept per process: 4 bytes a posting and 12 a chunk, least recently used
 # dropped past this (at 100,000 pages a common word's body list is 90,000 postings, 0.4 MB).
 MAX_KEPT_IMPACT_BYTES = 4_000_000
+MAX_KEPT_BOUND_ORDERS = 64  # chunk bounds in order, per list and parameters (12 bytes a chunk)
 RUN = 256  # postings a best pair is read from
 MAX_KEPT_PAIRS = 4096  # lists whose best pairs are kept (a handful of pairs each)
 
@@ -19,6 +20,7 @@ class KeptImpacts:
         self._orders: OrderedDict[tuple, tuple[array, array, array]] = OrderedDict()  # least recently used first
         self._size = 0
         self._pairs: dict[tuple, list[tuple[float, int]]] = {}
+        self._bound_orders: dict[tuple, tuple[array, array]] = {}
         self._lock = threading.Lock()
 
     def chunks(self, key: tuple, postings, lengths, size: int, constant: float, slope: float):
@@ -52,6 +54,24 @@ class KeptImpacts:
                     self._size -= 4 * len(dropped) + 12 * len(dropped_tops)
         return found
 
+    def bound_order(self, key: tuple, chunks, size: int, constant: float, slope: float) -> tuple[array, array]:
+        """The chunks of `chunks` (as `chunks` returns them) best bound first: (each one's bound without
+        the word's scale, the place of its first posting), kept per list and parameters: a query
+        multiplies them by its scale and stops after a few (sorting 2,800 chunks of a common word
+        took 0.5 ms of each query at 100,000 pages). New parameters (an edit moved the average
+        length) are ordered again."""
+        full = key + (constant, slope)
+        found = self._bound_orders.get(full)
+        if found is None:
+            _order, tops, shortest = chunks
+            bounds = [top / (top + constant + slope * length) for top, length in zip(tops, shortest)]
+            ranked = sorted(range(len(bounds)), key=bounds.__getitem__, reverse=True)
+            found = array("d", map(bounds.__getitem__, ranked)), array("I", (n * size for n in ranked))
+            if len(self._bound_orders) > MAX_KEPT_BOUND_ORDERS:
+                self._bound_orders.clear()
+            self._bound_orders[full] = found
+        return found
+
     def best_pairs(self, key: tuple, postings, lengths) -> list[tuple[float, int]]:
         """The (frequency, length) pairs of a list's postings that no other beats on both (at least as
         frequent, in a document at most as long): the highest score of any posting is one of theirs,
@@ -69,6 +89,7 @@ class KeptImpacts:
                     shortest = length
             if len(self._pairs) > MAX_KEPT_PAIRS:
                 self._pairs.clear()
+            self._bound_orders.clear()
             self._pairs[key] = found
         return found
 
@@ -77,3 +98,4 @@ class KeptImpacts:
             self._orders.clear()
             self._size = 0
             self._pairs.clear()
+            self._bound_orders.clear()

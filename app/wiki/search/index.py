@@ -290,6 +290,12 @@ class SearchIndex:
         return self._impacts.best_pairs((whoosh_internals.segment_key(reader), fieldname, text), postings,
                                         self.field_lengths(reader, fieldname))
 
+    def bound_order(self, reader, fieldname: str, text: str, postings, size: int, constant: float, slope: float):
+        """impact_chunks' chunks best bound first (impacts.KeptImpacts.bound_order)."""
+        chunks = self.impact_chunks(reader, fieldname, text, postings, size, constant, slope)
+        return self._impacts.bound_order((whoosh_internals.segment_key(reader), fieldname, text, size), chunks,
+                                         size, constant, slope)
+
     def impact_chunks(self, reader, fieldname: str, text: str, postings, size: int, constant: float, slope: float):
         """A term's postings in one segment by decreasing score, in chunks (impacts.KeptImpacts.chunks)."""
         return self._impacts.chunks((whoosh_internals.segment_key(reader), fieldname, text, size), postings,

@@ -86,7 +86,7 @@ class TopScoring:
         later = [[(weight_, segments) for (term_, weight_), segments in zip(part, part_lists)
                   if term_.fieldname == term.fieldname] for part, part_lists in zip(parts[1:], lists[1:])]
         chunks = self.chunks(term, weight, lists[0][longest], rest) if all(later) else []
-        for bound, n, start in chunks:
+        for bound, n, start, _tag in chunks:
             if len(best) >= wanted and best[0] > bound:
                 break
             others = [(segments[n], weight_) for ((weight_, segments),) in later]
@@ -108,10 +108,9 @@ class TopScoring:
         segments, short_segments = lists[0][longest], lists[0][1 - longest]
         in_short = Lookup(self.index.term_bits(self.searcher, short.fieldname, short.text), self.doc_count).raw
         score = self.doc_scorer(parts, lists)
-        chunks = [(bound, n, start, False) for bound, n, start in self.chunks(term, weight, segments, 0.0)]
         highest = self.highest_score(term, weight, segments)
-        chunks += [(bound, n, start, True) for bound, n, start in self.chunks(short, short_weight, short_segments, highest)]
-        chunks.sort(key=lambda chunk: -chunk[0])
+        chunks = heapq.merge(self.chunks(term, weight, segments, 0.0, False),
+                             self.chunks(short, short_weight, short_segments, highest, True), key=lambda chunk: -chunk[0])
         found: dict[int, float] = {}
         best: list[float] = []
         for bound, n, start, shorter in chunks:
@@ -163,20 +162,20 @@ class TopScoring:
                 value = value + other_scale * other_tf / (other_tf + other_constant + other_slope * lengths[docnum])
             yield key, value
 
-    def chunks(self, term, weight, segments, rest: float) -> list[tuple[float, int, int]]:
-        """(bound, segment, first place) of each chunk of `term`'s postings in score order
-        (SearchIndex.impact_chunks), best bound first: the score of its highest frequency in its
-        shortest document (BM25F grows with the one, falls with the other, and so do rounded
-        floats), plus `rest`."""
+    def chunks(self, term, weight, segments, rest: float, tag=None):
+        """(bound, segment, first place, `tag`) of each chunk of `term`'s postings in score order
+        (SearchIndex.impact_chunks), best bound first, lazily (a query stops after a few): the score
+        of its highest frequency in its shortest document (BM25F grows with the one, falls with the
+        other, and so do rounded floats), plus `rest`."""
         scale, constant, slope = weight.scale, weight.constant, weight.slope
-        found = []
-        for n, ((reader, _offset), postings) in enumerate(zip(self.leaves, segments)):
-            _order, tops, shortest = self.index.impact_chunks(reader, term.fieldname, term.text, postings, CHUNK,
-                                                              constant, slope)
-            found.extend(((scale * top / (top + constant + slope * length) + rest) * BOUND_MARGIN, n, start * CHUNK)
-                         for start, (top, length) in enumerate(zip(tops, shortest)))
-        found.sort(key=lambda chunk: -chunk[0])
-        return found
+
+        def segment_chunks(n: int, reader, postings):  # a function: each generator keeps its own n
+            bounds, starts = self.index.bound_order(reader, term.fieldname, term.text, postings, CHUNK, constant, slope)
+            return (((scale * bound + rest) * BOUND_MARGIN, n, start, tag) for bound, start in zip(bounds, starts))
+
+        return heapq.merge(*(segment_chunks(n, reader, postings)
+                             for n, ((reader, _offset), postings) in enumerate(zip(self.leaves, segments))),
+                           key=lambda chunk: -chunk[0])
 
     def highest_score(self, term, weight, segments) -> float:
         """At least the highest score of any posting of `term` (SearchIndex.best_pairs)."""
