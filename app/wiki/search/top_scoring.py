@@ -2,10 +2,11 @@
 
 At 100,000 pages a common word is in most pages, and two words typed together still match tens of
 thousands: scoring each in Python costs tens of milliseconds to show twenty. Here one posting list
-(the longest of the rarest word) is read in chunks of CHUNK postings, best bound first (block-max):
-a chunk's bound is its best posting's score plus the highest score every other word could add in
-the same field, and chunks stop once the `wanted`-th best score is above the next bound. Documents
-holding a word in another field (titles: few postings, and boosted) are scored first, whole.
+(the longest of the rarest word) is read in chunks of CHUNK postings in score order (impacts.py),
+best bound first (block-max): a chunk's bound is its best posting's score plus the highest score
+every other word could add in the same field, and chunks stop once the `wanted`-th best score is
+above the next bound. For several words, documents holding one in another field (titles: few
+postings, and boosted) are scored first, whole; for one word, its titles are chunked too.
 
 The matches themselves (the total, the facets) are bits, exact (bitsets.py); only scoring is
 skipped. Every score computed is the float `evaluate` gives: a word in two fields is the sum of two
