@@ -52,8 +52,6 @@ class TopScoring:
         matched &= ~hidden_bits
         if within is not None:
             matched &= within
-        if not all(parts):  # a word no document holds: nothing matches
-            return matched, {}
         lists = [[[self.index.postings(reader, term.fieldname, term.text) for reader, _ in self.leaves]
                   for term, _weight in part] for part in parts]
         sizes = [sum(len(ids) for ids, _weights in segments) for segments in lists[0]]
