@@ -40,7 +40,8 @@ def portal():
     if welcome is not None and can(current_user, "view", welcome) and welcome.published:
         revision = welcome.published
     member = is_member(current_user)
-    popular = sorted(tagging.tag_counts(member=member, wiki_state=wiki_state), key=lambda item: (-item[1], item[0].slug))[:PORTAL_TAGS]
+    counts = tagging.tag_counts(member=member, wiki_state=wiki_state)
+    popular = sorted(counts, key=lambda item: (-item[1], item[0].slug))[:PORTAL_TAGS]
     context = dict(welcome=welcome, revision=revision, popular=popular,
                    recent=pages.recently_updated(member=member, limit=PORTAL_RECENT),
                    sessions=agenda.next_sessions(member=member, limit=PORTAL_SESSIONS),

@@ -109,7 +109,8 @@ class TopScoring:
         score = self.doc_scorer(parts, lists)
         highest = self.highest_score(term, weight, segments)
         chunks = heapq.merge(self.chunks(term, weight, segments, 0.0, False),
-                             self.chunks(short, short_weight, short_segments, highest, True), key=lambda chunk: -chunk[0])
+                             self.chunks(short, short_weight, short_segments, highest, True),
+                             key=lambda chunk: -chunk[0])
         found: dict[int, float] = {}
         best: list[float] = []
         for bound, n, start, shorter in chunks:
